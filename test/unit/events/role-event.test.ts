@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { readRoleEvent } from '../../../src/events/role-event.js';
+import { createRoleEvent } from '../../support/events.js';
+
+const roleName = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789';
+
+describe('readRoleEvent', () => {
+  it('reads the role name and ARN of a successful CreateRole', () => {
+    // Prepare
+    const event = createRoleEvent(roleName, { id: 'e-1' });
+    // Act
+    const read = readRoleEvent(event);
+    // Assess
+    expect(read).toEqual({
+      kind: 'role',
+      eventId: 'e-1',
+      eventName: 'CreateRole',
+      role: { roleName, roleArn: `arn:aws:iam::123456789012:role/${roleName}` },
+    });
+  });
+
+  it('sets a failed call apart by its errorCode', () => {
+    // Act
+    const read = readRoleEvent(createRoleEvent(roleName, { errorCode: 'EntityAlreadyExists' }));
+    // Assess
+    expect(read).toMatchObject({ kind: 'failed-call', roleName, errorCode: 'EntityAlreadyExists' });
+  });
+
+  it('reads a drift event, which has a role name but no role ARN', () => {
+    // Prepare
+    const event = createRoleEvent(roleName);
+    const drift = { ...event, detail: { ...event.detail, eventName: 'DeleteRolePolicy', responseElements: null } };
+    // Act
+    const read = readRoleEvent(drift);
+    // Assess
+    expect(read).toMatchObject({ kind: 'role', eventName: 'DeleteRolePolicy', role: { roleName } });
+  });
+
+  it.each([
+    ['nothing', undefined],
+    ['a string', 'CreateRole'],
+    ['an event from another service', { ...createRoleEvent(roleName), source: 'aws.s3' }],
+    [
+      'an event without a role name',
+      { ...createRoleEvent(roleName), detail: { eventSource: 'iam.amazonaws.com', eventName: 'CreateRole' } },
+    ],
+    ['a role name IAM would never accept', createRoleEvent('bad name/with slash')],
+  ])('calls %s malformed, with the problems listed', (_, event) => {
+    // Act
+    const read = readRoleEvent(event);
+    // Assess
+    expect(read.kind).toBe('malformed');
+    expect(read.kind === 'malformed' && read.problems.length).toBeGreaterThan(0);
+  });
+});

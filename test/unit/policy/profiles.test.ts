@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildPolicyDocument,
+  CODE_INTERPRETER_ACTIONS,
+  InvalidRoleArnError,
+  parseRoleArn,
+} from '../../../src/policy/profiles.js';
+
+describe('parseRoleArn', () => {
+  it('takes partition, account and name from a role ARN with a path', () => {
+    // Act
+    const parts = parseRoleArn(
+      'arn:aws-cn:iam::123456789012:role/service-role/AmazonBedrockAgentCoreSDKRuntime-cn-north-1-abc',
+    );
+    // Assess
+    expect(parts).toEqual({
+      partition: 'aws-cn',
+      account: '123456789012',
+      roleName: 'AmazonBedrockAgentCoreSDKRuntime-cn-north-1-abc',
+    });
+  });
+
+  it('rejects an ARN that is not a role', () => {
+    // Act / Assess
+    expect(() => parseRoleArn('arn:aws:iam::123456789012:user/alice')).toThrow(InvalidRoleArnError);
+  });
+});
+
+describe('buildPolicyDocument', () => {
+  const role = parseRoleArn('arn:aws-us-gov:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-x');
+
+  it('grants only the Code Interpreter actions on AWS-managed and the account’s own interpreters by default', () => {
+    // Act
+    const doc = buildPolicyDocument('least-privilege', role);
+    // Assess
+    expect(doc.Statement).toEqual([
+      {
+        Sid: 'AgentCoreGuardCodeInterpreter',
+        Effect: 'Allow',
+        Action: [...CODE_INTERPRETER_ACTIONS],
+        Resource: [
+          'arn:aws-us-gov:bedrock-agentcore:*:aws:code-interpreter/*',
+          'arn:aws-us-gov:bedrock-agentcore:*:123456789012:code-interpreter/*',
+          'arn:aws-us-gov:bedrock-agentcore:*:123456789012:code-interpreter-custom/*',
+        ],
+      },
+    ]);
+  });
+
+  it('gives the seed document verbatim for the seed profile', () => {
+    // Act
+    const doc = buildPolicyDocument('seed', role);
+    // Assess
+    const statements = doc.Statement as { Sid: string; Action: string[] }[];
+    expect(statements.map((s) => s.Sid)).toEqual([
+      'BedrockAgentCoreAccess',
+      'BedrockInvokeModel',
+      'CodeInterpreterAccess',
+      'CloudWatchLogs',
+    ]);
+    expect(statements[2]?.Action).toEqual(['bedrock:InvokeCodeInterpreter', 'bedrock:ExecuteCode']);
+  });
+});
