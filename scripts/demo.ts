@@ -1,0 +1,71 @@
+/**
+ * `npm run demo`: the main job, end to end, on a local IAM emulator (moto). No AWS account needed.
+ * Creates a role the way the AgentCore starter toolkit does, delivers its CreateRole event to the real
+ * handler, shows the fix, then shows that a second delivery changes nothing.
+ */
+import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { decodePolicyDocument } from '../src/policy/document.js';
+import { createRoleEvent } from '../test/support/events.js';
+import { createToolkitRole, toolkitPolicyName } from '../test/support/iam-fixtures.js';
+import { MOTO_MISSING_MESSAGE, motoAvailable, startMoto, useEndpoint } from '../test/support/moto.js';
+
+const roleName = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-6f1c2b9a0d';
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const step = (n: number, text: string) => console.log(`\n${bold(`${n}. ${text}`)}`);
+
+if (!motoAvailable()) {
+  console.error(MOTO_MISSING_MESSAGE);
+  process.exit(2);
+}
+
+const moto = await startMoto();
+try {
+  useEndpoint(moto.endpoint);
+  // Quiet the handler's JSON logs and metrics so the story reads; the tests check those.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const { handler } = await import('../handlers/remediate.js');
+  const iam = new IAMClient({ region: 'us-east-1' });
+
+  const inlinePolicies = async () =>
+    (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
+
+  console.log(`Local IAM emulator (moto) running at ${moto.endpoint}`);
+
+  step(1, 'The starter toolkit creates the agent’s execution role (as `agentcore launch` does)');
+  await createToolkitRole(iam, roleName, { agent: 'finale' });
+  console.log(`   role:            ${roleName}`);
+  console.log(`   inline policies: ${(await inlinePolicies()).join(', ')}`);
+  console.log('   Code Interpreter access: none. The deployed agent would answer "I encountered access restrictions…"');
+
+  const toolkitPolicy = async () =>
+    (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: toolkitPolicyName('finale') })))
+      .PolicyDocument;
+  const toolkitBefore = await toolkitPolicy();
+
+  step(2, 'CloudTrail reports CreateRole; EventBridge delivers it to the remediate function');
+  const event = createRoleEvent(roleName);
+  const first = await handler(event);
+  console.log(`   outcome: ${first.status}`);
+
+  step(3, 'The role now carries the Code Interpreter policy');
+  console.log(`   inline policies: ${(await inlinePolicies()).join(', ')}`);
+  const { PolicyDocument } = await iam.send(
+    new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'CodeInterpreterAccess' }),
+  );
+  const stored = JSON.stringify(decodePolicyDocument(PolicyDocument ?? ''), null, 2);
+  console.log(stored.replace(/^/gm, '   '));
+  const untouched = (await toolkitPolicy()) === toolkitBefore;
+  console.log(
+    `   ${toolkitPolicyName('finale')} (the toolkit's own): ${untouched ? 'unchanged' : 'CHANGED (this is a bug)'}`,
+  );
+
+  step(4, 'The same event again (EventBridge delivers at least once): nothing to do');
+  const second = await handler(event);
+  console.log(`   outcome: ${second.status} (already equal, so nothing was written)`);
+
+  console.log(`\n${bold('Done.')} Deploy for real with: npx serverless deploy --stage prod (see README.md).`);
+} finally {
+  await moto.stop();
+}
