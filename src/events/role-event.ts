@@ -37,6 +37,12 @@ export function readRoleEvent(event: unknown): RoleEventResult {
     return { kind: 'failed-call', eventId: id, eventName: detail.eventName, roleName, errorCode: detail.errorCode };
   }
   const roleArn = detail.responseElements?.role?.arn;
+  if (roleArn !== undefined && !roleArn.endsWith(`:role/${roleName}`) && !roleArn.endsWith(`/${roleName}`)) {
+    return {
+      kind: 'malformed',
+      problems: [`detail.responseElements.role.arn: ${roleArn} does not name role ${roleName}`],
+    };
+  }
   return {
     kind: 'role',
     eventId: id,

@@ -10,7 +10,7 @@ import { isNoSuchEntity } from '../aws/errors.js';
 import type { Config } from '../config.js';
 import { samePolicy } from '../policy/canonical.js';
 import { decodePolicyDocument, type PolicyDocument } from '../policy/document.js';
-import { buildPolicyDocument, parseRoleArn } from '../policy/profiles.js';
+import { buildPolicyDocument, InvalidRoleArnError, parseRoleArn } from '../policy/profiles.js';
 import { assertFitsInlineQuota, policySize } from '../policy/size.js';
 import { isExcluded, isManagedRoleName } from '../roles/ownership.js';
 import type { RemediationOutcome, RoleRef } from './outcome.js';
@@ -52,7 +52,11 @@ export async function ensureCodeInterpreterPolicy(role: RoleRef, deps: Remediati
 
   const roleArn = role.roleArn ?? (await describe())?.Arn;
   if (!roleArn) return { status: 'role-not-found', roleName, waitedMs };
-  const desired = buildPolicyDocument(settings.policyProfile, parseRoleArn(roleArn));
+  const arnParts = parseRoleArn(roleArn);
+  if (arnParts.roleName !== roleName) {
+    throw new InvalidRoleArnError(`Role ARN ${roleArn} does not name role ${roleName}; the event is inconsistent.`);
+  }
+  const desired = buildPolicyDocument(settings.policyProfile, arnParts);
 
   const current = await getInlinePolicy(iam, roleName, policyName);
   if (current && samePolicy(current, desired)) return { status: 'compliant', roleName, policyName };

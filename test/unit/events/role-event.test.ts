@@ -45,6 +45,16 @@ describe('readRoleEvent', () => {
       { ...createRoleEvent(roleName), detail: { eventSource: 'iam.amazonaws.com', eventName: 'CreateRole' } },
     ],
     ['a role name IAM would never accept', createRoleEvent('bad name/with slash')],
+    [
+      'a response ARN naming another role',
+      (() => {
+        const event = createRoleEvent(roleName);
+        return {
+          ...event,
+          detail: { ...event.detail, requestParameters: { roleName: 'AmazonBedrockAgentCoreSDKRuntime-x' } },
+        };
+      })(),
+    ],
   ])('calls %s malformed, with the problems listed', (_, event) => {
     // Act
     const read = readRoleEvent(event);

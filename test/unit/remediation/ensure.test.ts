@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildPolicyDocument, parseRoleArn } from '../../../src/policy/profiles.js';
+import { buildPolicyDocument, InvalidRoleArnError, parseRoleArn } from '../../../src/policy/profiles.js';
 import { InlinePolicySizeLimitError } from '../../../src/policy/size.js';
 import { ensureCodeInterpreterPolicy, type RemediationSettings } from '../../../src/remediation/ensure.js';
 
@@ -194,6 +194,17 @@ describe('ensureCodeInterpreterPolicy', () => {
     // Assess
     await expect(attempt).rejects.toThrow(InlinePolicySizeLimitError);
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+  });
+
+  it('refuses a role ARN that names another role, before any IAM call', async () => {
+    // Act
+    const attempt = ensureCodeInterpreterPolicy(
+      { roleName, roleArn: 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-other' },
+      { iam, settings },
+    );
+    // Assess
+    await expect(attempt).rejects.toThrow(InvalidRoleArnError);
+    expect(iamMock.calls()).toHaveLength(0);
   });
 
   it('lets a transient AWS failure through so the caller can retry', async () => {
