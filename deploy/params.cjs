@@ -1,0 +1,91 @@
+'use strict';
+/**
+ * Variable resolvers for serverless.yml: `${file(./deploy/params.cjs):<name>}`.
+ * They turn the `--param` strings into the shapes CloudFormation needs (one event-pattern entry and one IAM
+ * resource ARN per role-name prefix) and reject bad values at package time instead of at the first event.
+ * The rules mirror src/config.ts, which validates the same values again when the function starts.
+ */
+
+const DEFAULT_ROLE_PREFIX = 'AmazonBedrockAgentCoreSDKRuntime-';
+// IAM role names: letters, digits and +=,.@_- ; a prefix is the start of one (no wildcards).
+const ROLE_PREFIX = /^[\w+=.@-]{1,64}$/;
+const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+const PROFILES = ['least-privilege', 'seed'];
+const BOOLEANS = { true: 'true', false: 'false', 1: 'true', 0: 'false', yes: 'true', no: 'false' };
+// Loose on purpose: SNS sends a confirmation mail, this only catches typos such as a missing "@".
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+class ParamError extends Error {
+  constructor(name, value, expected) {
+    super(`--param ${name}=${JSON.stringify(value)} is not valid: expected ${expected}.`);
+    this.name = 'ParamError';
+    // osls prints the stack of a rejected resolver; the message is the useful part.
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+async function param(resolveVariable, name) {
+  const value = await resolveVariable(`param:${name}`);
+  return value == null ? '' : String(value).trim();
+}
+
+async function rolePrefixes({ resolveVariable }) {
+  const raw = (await param(resolveVariable, 'rolePrefixes')) || DEFAULT_ROLE_PREFIX;
+  const prefixes = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const bad = prefixes.filter((p) => !ROLE_PREFIX.test(p));
+  if (prefixes.length === 0 || bad.length > 0) {
+    throw new ParamError(
+      'rolePrefixes',
+      raw,
+      'a comma-separated list of IAM role-name prefixes (letters, digits, +=.@_-; no wildcards)',
+    );
+  }
+  return prefixes;
+}
+
+module.exports = {
+  /** The prefixes as the function's ROLE_PREFIXES environment variable. */
+  rolePrefixesCsv: async (ctx) => (await rolePrefixes(ctx)).join(','),
+
+  /** EventBridge content filter: the role name starts with one of the prefixes. */
+  roleNamePatterns: async (ctx) => (await rolePrefixes(ctx)).map((prefix) => ({ prefix })),
+
+  /** IAM resources the remediation function may act on: only roles whose name starts with a prefix. */
+  roleArns: async (ctx) =>
+    (await rolePrefixes(ctx)).map((prefix) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${prefix}*`,
+    })),
+
+  policyProfile: async ({ resolveVariable }) => {
+    const value = (await param(resolveVariable, 'policyProfile')) || 'least-privilege';
+    if (!PROFILES.includes(value)) throw new ParamError('policyProfile', value, PROFILES.join(' or '));
+    return value;
+  },
+
+  policyName: async ({ resolveVariable }) => {
+    const value = (await param(resolveVariable, 'policyName')) || 'CodeInterpreterAccess';
+    if (!POLICY_NAME.test(value)) throw new ParamError('policyName', value, 'an IAM policy name (1-128 of \\w+=,.@-)');
+    return value;
+  },
+
+  dryRun: async ({ resolveVariable }) => {
+    const value = (await param(resolveVariable, 'dryRun')) || 'false';
+    const normalised = BOOLEANS[value.toLowerCase()];
+    if (!normalised) throw new ParamError('dryRun', value, 'true or false');
+    return normalised;
+  },
+
+  /** '' when no alert e-mail is wanted (the subscription is then left out by a Condition). */
+  alertEmail: async ({ resolveVariable }) => {
+    const value = await param(resolveVariable, 'alertEmail');
+    if (value !== '' && !EMAIL.test(value)) throw new ParamError('alertEmail', value, 'one e-mail address');
+    return value;
+  },
+};
