@@ -1,0 +1,365 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { readZip } from '../support/zip.js';
+
+/**
+ * Package tests: `serverless package` (osls) runs offline, with no AWS credentials, into a temporary folder; the
+ * assertions read the CloudFormation template it writes, the zipped artifacts, and what cfn-lint says about them.
+ */
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const serverlessBin = join(repoRoot, 'node_modules', 'osls', 'bin', 'serverless.js');
+const PREFIXES = ['AmazonBedrockAgentCoreSDKRuntime-', 'TeamAgents-'] as const;
+const ALERT_EMAIL = 'platform-alerts@example.com';
+
+interface RunResult {
+  code: number;
+  output: string;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { cwd: repoRoot, env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(error);
+        resolve({ code: error ? Number(error.code) : 0, output: `${stdout}${stderr}` });
+      },
+    );
+  });
+}
+
+/** The environment of a machine with no AWS access at all: packaging must not need any. */
+function offlineEnv(buildDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
+  return {
+    ...env,
+    AWS_CONFIG_FILE: join(buildDir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(buildDir, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // Own esbuild scratch folder, so a parallel `npm run package` cannot collide with this one.
+    AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-test-${process.pid}-${basename(buildDir)}`,
+  };
+}
+
+function packageStack(outDir: string, extraArgs: string[]): Promise<RunResult> {
+  return run(process.execPath, [serverlessBin, 'package', '--package', outDir, ...extraArgs], offlineEnv(outDir));
+}
+
+type Json = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties: Json;
+  Condition?: string;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  Parameters?: Record<string, { Default?: string }>;
+  Rules?: Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }>;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+let outDir: string;
+let template: Template;
+
+function resourcesOfType(type: string): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+function single(type: string): [string, Resource] {
+  const found = resourcesOfType(type);
+  expect(found, `exactly one ${type}`).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+function statementsOf(document: unknown): Statement[] {
+  return asList((document as { Statement: Statement | Statement[] }).Statement);
+}
+
+/** Every policy statement in the template: inline role policies, managed policies, resource policies. */
+function allStatements(): Statement[] {
+  const statements: Statement[] = [];
+  for (const resource of Object.values(template.Resources)) {
+    const p = resource.Properties ?? {};
+    for (const policy of asList((p.Policies as { PolicyDocument: unknown }[] | undefined) ?? [])) {
+      statements.push(...statementsOf(policy.PolicyDocument));
+    }
+    if (p.PolicyDocument) statements.push(...statementsOf(p.PolicyDocument));
+  }
+  return statements;
+}
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-'));
+  const result = await packageStack(outDir, [
+    '--param',
+    `rolePrefixes=${PREFIXES.join(',')}`,
+    '--param',
+    `alertEmail=${ALERT_EMAIL}`,
+  ]);
+  if (result.code !== 0) throw new Error(`serverless package failed (${result.code}):\n${result.output}`);
+  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}, 240_000);
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+describe('serverless package', () => {
+  it('filters the CreateRole rule on aws.iam CloudTrail calls, one name prefix per configured prefix, successes only', () => {
+    // Act
+    const [, rule] = single('AWS::Events::Rule');
+
+    // Assess
+    expect(rule.Properties.EventBusName).toBeUndefined(); // the default bus: where IAM's events arrive
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.iam'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['iam.amazonaws.com'],
+        eventName: ['CreateRole'],
+        requestParameters: { roleName: PREFIXES.map((prefix) => ({ prefix })) },
+        errorCode: [{ exists: false }],
+      },
+    });
+  });
+
+  it('gives the rule target a retry policy and the dead-letter queue', () => {
+    // Prepare
+    const [, rule] = single('AWS::Events::Rule');
+    const [queueId] = single('AWS::SQS::Queue');
+
+    // Act
+    const [target] = rule.Properties.Targets as Json[];
+
+    // Assess
+    expect(target?.RetryPolicy).toEqual({
+      MaximumRetryAttempts: expect.any(Number),
+      MaximumEventAgeInSeconds: expect.any(Number),
+    });
+    expect(target?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+  });
+
+  it('lets only this rule (events.amazonaws.com, aws:SourceArn) send to the dead-letter queue', () => {
+    // Prepare
+    const [, rule] = single('AWS::Events::Rule');
+    const [queueId] = single('AWS::SQS::Queue');
+
+    // Act
+    const [, queuePolicy] = single('AWS::SQS::QueuePolicy');
+    const statements = statementsOf(queuePolicy.Properties.PolicyDocument);
+
+    // Assess
+    expect(queuePolicy.Properties.Queues).toEqual([{ Ref: queueId }]);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      Condition: {
+        ArnEquals: {
+          'aws:SourceArn': {
+            'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${rule.Properties.Name}`,
+          },
+        },
+      },
+    });
+  });
+
+  it('retries failed invocations twice, then sends them to the dead-letter queue', () => {
+    // Prepare
+    const [functionId] = single('AWS::Lambda::Function');
+    const [queueId] = single('AWS::SQS::Queue');
+
+    // Act
+    const [, invokeConfig] = single('AWS::Lambda::EventInvokeConfig');
+
+    // Assess
+    expect(invokeConfig.Properties).toMatchObject({
+      FunctionName: { Ref: functionId },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+    });
+  });
+
+  it('alarms on any message in the dead-letter queue, to the alerts topic', () => {
+    // Prepare
+    const [queueId] = single('AWS::SQS::Queue');
+    const [topicId] = single('AWS::SNS::Topic');
+
+    // Act
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const deadLetterAlarm = alarms.find((a) => a.Namespace === 'AWS/SQS');
+
+    // Assess
+    expect(deadLetterAlarm).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(deadLetterAlarm?.AlarmActions).toContainEqual({ Ref: topicId });
+  });
+
+  it('subscribes the --param alertEmail address to the alerts topic, under a condition', () => {
+    // Act
+    const [, subscription] = single('AWS::SNS::Subscription');
+
+    // Assess
+    expect(subscription.Condition).toBeDefined();
+    expect(subscription.Properties).toMatchObject({ Protocol: 'email', Endpoint: { Ref: 'AlertEmail' } });
+    expect(template.Parameters?.AlertEmail?.Default).toBe(ALERT_EMAIL);
+  });
+
+  it('runs the function on Node.js 22 or 24 with a timeout above the NoSuchEntity retry budget', () => {
+    // Act
+    const [, fn] = single('AWS::Lambda::Function');
+    const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const settings = loadConfig(env);
+
+    // Assess
+    expect(fn.Properties.Runtime).toMatch(/^nodejs(22|24)\.x$/);
+    expect(fn.Properties.Timeout as number).toBeGreaterThan(settings.roleNotFoundRetryMs / 1000);
+    expect(settings.rolePrefixes).toEqual(PREFIXES);
+  });
+
+  it('scopes every IAM action of the function role to the configured role-name prefixes', () => {
+    // Prepare
+    const [, fn] = single('AWS::Lambda::Function');
+    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = template.Resources[roleId];
+    const expectedArns = PREFIXES.map((p) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p}*`,
+    }));
+
+    // Act
+    const policies = (role?.Properties.Policies ?? []) as { PolicyDocument: unknown }[];
+    const iamStatements = policies
+      .flatMap((p) => statementsOf(p.PolicyDocument))
+      .filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')));
+
+    // Assess
+    expect(role?.Type).toBe('AWS::IAM::Role');
+    expect(iamStatements.length).toBeGreaterThan(0);
+    for (const statement of iamStatements) {
+      expect(asList(statement.Action).every((a) => a.startsWith('iam:') && !a.includes('*'))).toBe(true);
+      expect(asList(statement.Resource)).toEqual(expectedArns);
+    }
+  });
+
+  it('has no statement anywhere that allows an IAM action on Resource "*"', () => {
+    // Act
+    const wildcardIam = allStatements().filter(
+      (s) =>
+        s.Effect === 'Allow' &&
+        asList(s.Action).some((a) => a === '*' || a.startsWith('iam:')) &&
+        asList(s.Resource).some((r) => r === '*'),
+    );
+
+    // Assess
+    expect(allStatements().length).toBeGreaterThan(0);
+    expect(wildcardIam).toEqual([]);
+  });
+
+  it('asserts us-east-1 in the template itself, for deployments that bypass the CLI', () => {
+    // Act
+    const assertions = Object.values(template.Rules ?? {}).flatMap((r) => r.Assertions);
+
+    // Assess
+    expect(assertions).toContainEqual(
+      expect.objectContaining({ Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } }),
+    );
+  });
+
+  it('writes one zipped, minified ESM bundle per function', () => {
+    // Prepare
+    const state = JSON.parse(readFileSync(join(outDir, 'serverless-state.json'), 'utf8')) as {
+      service: { functions: Record<string, { handler: string; package: { artifact: string } }> };
+    };
+    const functions = Object.entries(state.service.functions);
+
+    // Act
+    const artifacts = functions.map(([name, fn]) => {
+      const zipPath = join(outDir, basename(fn.package.artifact));
+      return {
+        name,
+        handler: fn.handler,
+        zipPath,
+        entries: existsSync(zipPath) ? readZip(readFileSync(zipPath)) : null,
+      };
+    });
+
+    // Assess
+    expect(functions.length).toBe(resourcesOfType('AWS::Lambda::Function').length);
+    expect(new Set(artifacts.map((a) => a.zipPath)).size).toBe(artifacts.length);
+    for (const { name, handler, entries } of artifacts) {
+      expect(entries, `artifact of ${name}`).not.toBeNull();
+      const modulePath = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;
+      const bundle = entries?.get(modulePath)?.toString('utf8') ?? '';
+      const moduleDir = modulePath.slice(0, modulePath.lastIndexOf('/') + 1);
+      const packageJson = JSON.parse(entries?.get(`${moduleDir}package.json`)?.toString('utf8') ?? '{}');
+      expect(packageJson.type, `${name}: package.json marks the .js bundle as ESM`).toBe('module');
+      expect(bundle).toMatch(/\bexport\s*\{/);
+      expect(bundle).not.toMatch(/\bmodule\.exports\b/);
+      const lines = bundle.split('\n');
+      expect(bundle.length / lines.length, `${name}: average line length of a minified bundle`).toBeGreaterThan(1_000);
+      expect(bundle).toMatch(/\/\/# sourceMappingURL=\S+\.js\.map\s*$/);
+      expect(entries?.has(`${modulePath}.map`)).toBe(true);
+      expect([...(entries?.keys() ?? [])].some((p) => p.startsWith('node_modules/'))).toBe(false);
+    }
+  });
+
+  it('passes cfn-lint', async () => {
+    // Prepare
+    const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
+
+    // Act
+    let result: RunResult;
+    try {
+      result = await run('cfn-lint', [templatePath], process.env, 120_000);
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw missing ? new Error('cfn-lint was not found on PATH. Install it with: pip install cfn-lint') : error;
+    }
+
+    // Assess
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('serverless package outside us-east-1', () => {
+  it('fails and explains that IAM events reach EventBridge only in us-east-1', async () => {
+    // Prepare
+    const elsewhere = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-eu-'));
+
+    try {
+      // Act
+      const result = await packageStack(elsewhere, ['--region', 'eu-west-1']);
+
+      // Assess
+      expect(result.code).not.toBe(0);
+      expect(result.output).toContain('must be deployed to us-east-1, not eu-west-1');
+      expect(result.output).toContain('reach EventBridge only on the us-east-1 default event bus');
+      expect(existsSync(join(elsewhere, 'cloudformation-template-update-stack.json'))).toBe(false);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
