@@ -18,6 +18,8 @@ export interface Config {
   roleNotFoundRetryMs: number;
   /** SDK attempts per IAM call, throttling included. */
   iamMaxAttempts: number;
+  /** Roles the reconcile sweep fixes at once (IAM's request quota is account-wide: keep it small). */
+  sweepConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +96,7 @@ const EnvSchema = z.object({
   DRY_RUN: booleanFlag,
   ROLE_NOT_FOUND_RETRY_SECONDS: positiveInt(30),
   IAM_MAX_ATTEMPTS: positiveInt(8),
+  SWEEP_CONCURRENCY: positiveInt(4),
   AWS_REGION: z.optional(z.string()),
   AWS_DEFAULT_REGION: z.optional(z.string()),
 });
@@ -119,5 +122,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dryRun: e.DRY_RUN,
     roleNotFoundRetryMs: e.ROLE_NOT_FOUND_RETRY_SECONDS * 1000,
     iamMaxAttempts: e.IAM_MAX_ATTEMPTS,
+    sweepConcurrency: e.SWEEP_CONCURRENCY,
   };
+}
+
+/** The environment variables `loadConfig` reads, by name. */
+export type ConfigEnvName =
+  | 'ROLE_PREFIXES'
+  | 'POLICY_PROFILE'
+  | 'POLICY_NAME'
+  | 'DRY_RUN'
+  | 'ROLE_NOT_FOUND_RETRY_SECONDS'
+  | 'IAM_MAX_ATTEMPTS'
+  | 'SWEEP_CONCURRENCY'
+  | 'AWS_REGION';
+
+/**
+ * For the CLI: explicit values (command-line flags) win over the environment; both are validated alike.
+ * Undefined overrides leave the environment's value in place.
+ */
+export function loadConfigWithOverrides(
+  overrides: Partial<Record<ConfigEnvName, string | undefined>>,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const defined = Object.entries(overrides).filter(([, value]) => value !== undefined);
+  return loadConfig({ ...env, ...Object.fromEntries(defined) });
 }

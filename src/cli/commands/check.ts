@@ -1,0 +1,88 @@
+import { GetRoleCommand } from '@aws-sdk/client-iam';
+import type { Command } from 'commander';
+import { isNoSuchEntity } from '../../aws/errors.js';
+import {
+  type ActionDecision,
+  checkCodeInterpreterPermissions,
+  REQUIRED_CODE_INTERPRETER_ACTIONS,
+  RoleNotFoundError,
+} from '../../verification/permission.js';
+import type { CliContext } from '../context.js';
+import { EXIT, jsonOption, renderTable, writeJson, writeLine } from '../output.js';
+
+interface CheckFlags {
+  role: string;
+  offline?: boolean;
+  region?: string;
+  json?: boolean;
+}
+
+function statementLabel(decision: ActionDecision): string {
+  if (decision.matchedStatements.length === 0)
+    return decision.decision === 'implicitDeny' ? '(no statement allows it)' : '';
+  return decision.matchedStatements
+    .map((s) => `${s.policyName}:${s.sid ?? `statement ${s.statementIndex ?? '?'}`}`)
+    .join(', ');
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('check')
+    .description("can this role use the Code Interpreter? Each action's decision and the statement behind it")
+    .requiredOption('--role <name>', 'IAM role name')
+    .option('--offline', "evaluate the role's policies locally instead of asking IAM's policy simulator")
+    .option('--region <region>', 'region of the AWS-managed interpreter to check (default: AWS_REGION or us-east-1)')
+    .addOption(jsonOption())
+    .action(async (flags: CheckFlags) => {
+      const config = ctx.config({ AWS_REGION: flags.region });
+      const iam = ctx.clients.iam(config);
+      let roleArn: string | undefined;
+      try {
+        roleArn = (await iam.send(new GetRoleCommand({ RoleName: flags.role }))).Role?.Arn;
+      } catch (error) {
+        if (!isNoSuchEntity(error)) throw error;
+      }
+      if (!roleArn) {
+        throw new RoleNotFoundError(
+          `Role ${flags.role} does not exist in this account; list roles with \`aws iam list-roles\`.`,
+        );
+      }
+      const report = await checkCodeInterpreterPermissions(roleArn, {
+        iam,
+        mode: flags.offline ? 'local' : 'auto',
+        region: config.region,
+      });
+      ctx.exit(report.allowed ? EXIT.ok : EXIT.findings);
+      if (flags.json) {
+        writeJson(ctx.io, { roleName: flags.role, ...report });
+        return;
+      }
+      const out = ctx.io.stdout;
+      const how =
+        report.method === 'simulate'
+          ? "IAM's policy simulator"
+          : report.fallbackReason
+            ? `local evaluation (simulation unavailable: ${report.fallbackReason})`
+            : 'local evaluation (--offline)';
+      writeLine(out, `Role: ${roleArn}`);
+      writeLine(out, `Method: ${how}`);
+      writeLine(out);
+      writeLine(
+        out,
+        renderTable(
+          ['Action', 'Decision', 'Statement'],
+          report.decisions.map((d) => [d.action, d.decision, statementLabel(d)]),
+        ),
+      );
+      writeLine(out);
+      if (report.allowed) {
+        writeLine(out, `${flags.role} can use the Code Interpreter.`);
+        return;
+      }
+      const missing = REQUIRED_CODE_INTERPRETER_ACTIONS.filter(
+        (a) => report.decisions.find((d) => d.action === a)?.decision !== 'allowed',
+      );
+      writeLine(out, `${flags.role} cannot use the Code Interpreter: not allowed ${missing.join(', ')}.`);
+      writeLine(out, `Fix it with: ${program.name()} remediate --role ${flags.role}`);
+    });
+}

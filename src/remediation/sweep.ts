@@ -1,0 +1,94 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
+import pLimit from 'p-limit';
+import { errorMessage, errorName } from '../aws/errors.js';
+import { listManagedRoles } from '../roles/listing.js';
+import { ensureCodeInterpreterPolicy, type RemediationSettings } from './ensure.js';
+import { REMEDIATION_STATUSES, type RemediationOutcome, type RemediationStatus } from './outcome.js';
+
+export const DEFAULT_SWEEP_CONCURRENCY = 4;
+
+export interface SweepFailure {
+  roleName: string;
+  errorName?: string | undefined;
+  error: string;
+}
+
+export interface SweepSummary {
+  /** Roles ListRoles returned, matching or not. */
+  scanned: number;
+  /** Roles with a configured prefix: each was given to `ensureCodeInterpreterPolicy` once. */
+  matched: number;
+  counts: Record<RemediationStatus, number>;
+  failed: number;
+  failures: SweepFailure[];
+  durationMs: number;
+}
+
+export type SweepProgress =
+  | { kind: 'listed'; matched: number; scanned: number }
+  | { kind: 'outcome'; done: number; total: number; outcome: RemediationOutcome }
+  | { kind: 'failure'; done: number; total: number; failure: SweepFailure };
+
+export interface SweepOptions {
+  iam: IAMClient;
+  settings: RemediationSettings;
+  /** Roles handled at once; IAM's quota is account-wide, so keep it small. */
+  concurrency?: number;
+  onProgress?: (progress: SweepProgress) => void;
+  /** Passed through to `ensureCodeInterpreterPolicy` (tests). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class InvalidConcurrencyError extends Error {
+  override name = 'InvalidConcurrencyError';
+}
+
+export function emptyCounts(): Record<RemediationStatus, number> {
+  return Object.fromEntries(REMEDIATION_STATUSES.map((s) => [s, 0])) as Record<RemediationStatus, number>;
+}
+
+/**
+ * Every role with a configured prefix → `ensureCodeInterpreterPolicy`, a few at a time. One role's failure is
+ * recorded and the sweep goes on; the caller decides what a failure means (the Lambda throws at the end).
+ */
+export async function sweepRoles(options: SweepOptions): Promise<SweepSummary> {
+  const { iam, settings, onProgress, sleep } = options;
+  const concurrency = options.concurrency ?? DEFAULT_SWEEP_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new InvalidConcurrencyError(`Concurrency must be a whole number of at least 1, not ${concurrency}.`);
+  }
+  const started = performance.now();
+  const listing = await listManagedRoles(iam, settings.rolePrefixes);
+  onProgress?.({ kind: 'listed', matched: listing.roles.length, scanned: listing.scanned });
+
+  const counts = emptyCounts();
+  const failures: SweepFailure[] = [];
+  const total = listing.roles.length;
+  let done = 0;
+  const limit = pLimit(concurrency);
+  await Promise.all(
+    listing.roles.map((role) =>
+      limit(async () => {
+        try {
+          const outcome = await ensureCodeInterpreterPolicy(role, sleep ? { iam, settings, sleep } : { iam, settings });
+          counts[outcome.status] += 1;
+          done += 1;
+          onProgress?.({ kind: 'outcome', done, total, outcome });
+        } catch (error) {
+          const failure = { roleName: role.roleName, errorName: errorName(error), error: errorMessage(error) };
+          failures.push(failure);
+          done += 1;
+          onProgress?.({ kind: 'failure', done, total, failure });
+        }
+      }),
+    ),
+  );
+  return {
+    scanned: listing.scanned,
+    matched: total,
+    counts,
+    failed: failures.length,
+    failures,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
