@@ -52,7 +52,10 @@ export function emptyCounts(): Record<RemediationStatus, number> {
  * recorded and the sweep goes on; the caller decides what a failure means (the Lambda throws at the end).
  */
 export async function sweepRoles(options: SweepOptions): Promise<SweepSummary> {
-  const { iam, settings, onProgress, sleep } = options;
+  const { iam, onProgress, sleep } = options;
+  // Listed roles exist: a NoSuchEntity now means deleted since, not IAM catching up after CreateRole (the
+  // CreateRole rule covers new roles), so the sweep does not wait for it.
+  const settings = { ...options.settings, roleNotFoundRetryMs: 0 };
   const concurrency = options.concurrency ?? DEFAULT_SWEEP_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new InvalidConcurrencyError(`Concurrency must be a whole number of at least 1, not ${concurrency}.`);

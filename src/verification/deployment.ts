@@ -94,8 +94,12 @@ async function settle(
   }
 }
 
-/** Classic selectors: management events on, and not read-only. */
+/**
+ * Classic selectors: management events on, and not read-only. A trail without selectors has CloudTrail's
+ * default, which records all management events.
+ */
 function classicRecordsWrites(selectors: EventSelector[]): boolean {
+  if (selectors.length === 0) return true;
   return selectors.some((s) => s.IncludeManagementEvents !== false && s.ReadWriteType !== 'ReadOnly');
 }
 
