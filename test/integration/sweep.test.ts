@@ -1,0 +1,128 @@
+import {
+  GetRolePolicyCommand,
+  type IAMClient,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createIamClient } from '../../src/aws/clients.js';
+import { loadConfig } from '../../src/config.js';
+import { decodePolicyDocument } from '../../src/policy/document.js';
+import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
+import { sweepRoles } from '../../src/remediation/sweep.js';
+import { listManagedRoles } from '../../src/roles/listing.js';
+import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { createRoles } from '../support/roles.js';
+
+const P = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-';
+const arn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
+const ours = (name: string) => JSON.stringify(leastPrivilegePolicy(parseRoleArn(arn(name))));
+const OTHER_ROLES = 1_001;
+
+let moto: MotoServer;
+let iam: IAMClient;
+
+const put = (roleName: string, policyName: string, document: string) =>
+  iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: document }));
+
+async function policyOf(roleName: string, policyName = 'CodeInterpreterAccess') {
+  const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
+  if (!names.includes(policyName)) return undefined;
+  const { PolicyDocument: raw = '' } = await iam.send(
+    new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
+  );
+  return decodePolicyDocument(raw);
+}
+
+/** An account with more roles than one ListRoles page, and one matching role of each kind. */
+async function seedAccount() {
+  await createRoles(iam, [
+    ...Array.from({ length: OTHER_ROLES }, (_, i) => `service-role-${i}`),
+    `${P}compliant1`,
+    `${P}compliant2`,
+    `${P}absent1`,
+    `${P}absent2`,
+    `${P}different`,
+    { name: `${P}excluded`, tags: [{ Key: 'agentcore-guard:exclude', Value: 'true' }] },
+    `${P}oversize`,
+  ]);
+  await put(`${P}compliant1`, 'CodeInterpreterAccess', ours(`${P}compliant1`));
+  await put(`${P}compliant2`, 'CodeInterpreterAccess', ours(`${P}compliant2`));
+  await put(
+    `${P}different`,
+    'CodeInterpreterAccess',
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] }),
+  );
+  // Fails mid-sweep: its other inline policy leaves no room for ours under the 10,240-character quota.
+  const bigActions = Array.from({ length: 420 }, (_, i) => `s3:GetObjectVersion${i}`);
+  await put(
+    `${P}oversize`,
+    'Toolkit',
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: bigActions, Resource: '*' }] }),
+  );
+}
+
+describe('reconcile sweep against moto', () => {
+  beforeAll(async () => {
+    moto = await startMoto();
+    useEndpoint(moto.endpoint);
+    iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: 3 });
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    await seedAccount();
+  });
+
+  it('lists more roles than one ListRoles page holds and keeps the prefixed ones', async () => {
+    // Act
+    const listing = await listManagedRoles(iam, [P]);
+
+    // Assess
+    expect(listing.pages).toBeGreaterThan(1);
+    expect(listing.scanned).toBe(OTHER_ROLES + 7);
+    expect(listing.roles.map((r) => r.roleName).sort()).toEqual(
+      ['absent1', 'absent2', 'compliant1', 'compliant2', 'different', 'excluded', 'oversize'].map((n) => P + n),
+    );
+  });
+
+  it('fixes absent and different policies, leaves the rest, and fails the run for the role that could not be fixed', async () => {
+    // Prepare
+    vi.resetModules();
+    const { handler, ReconcileFailedError } = await import('../../handlers/reconcile.js');
+    const { metrics, logger } = await import('../../src/observability.js');
+    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
+    vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+    const loggedErrors = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+
+    // Act
+    const run = handler({});
+
+    // Assess
+    await expect(run).rejects.toBeInstanceOf(ReconcileFailedError);
+    for (const name of ['absent1', 'absent2', 'different', 'compliant1']) {
+      expect(await policyOf(P + name)).toEqual(JSON.parse(ours(P + name)));
+    }
+    expect(await policyOf(`${P}excluded`)).toBeUndefined();
+    expect(await policyOf(`${P}oversize`)).toBeUndefined();
+    expect(await policyOf(`${P}oversize`, 'Toolkit')).toBeDefined();
+    expect(loggedErrors).toHaveBeenCalledWith('role failed', expect.objectContaining({ role: `${P}oversize` }));
+  });
+
+  it('reports each outcome, and a second sweep writes nothing', async () => {
+    // Prepare
+    const settings = loadConfig({ ROLE_PREFIXES: P });
+
+    // Act
+    const first = await sweepRoles({ iam, settings, concurrency: 4 });
+    const second = await sweepRoles({ iam, settings, concurrency: 4 });
+
+    // Assess
+    expect(first).toMatchObject({ matched: 7, failed: 1 });
+    expect(first.counts).toMatchObject({ compliant: 2, remediated: 3, excluded: 1 });
+    expect(first.failures[0]).toMatchObject({ roleName: `${P}oversize`, errorName: 'InlinePolicySizeLimitError' });
+    expect(second.counts).toMatchObject({ compliant: 5, remediated: 0, excluded: 1 });
+  });
+});
