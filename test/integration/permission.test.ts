@@ -42,14 +42,19 @@ describe('local permission evaluation against moto', () => {
   async function roleWith(name: string, inline: Record<string, string>) {
     await createRoles(iam, [P + name]);
     for (const [policyName, document] of Object.entries(inline)) {
-      await iam.send(new PutRolePolicyCommand({ RoleName: P + name, PolicyName: policyName, PolicyDocument: document }));
+      await iam.send(
+        new PutRolePolicyCommand({ RoleName: P + name, PolicyName: policyName, PolicyDocument: document }),
+      );
     }
     return arn(P + name);
   }
 
   it('allows a role with the seed policy, through its bedrock-agentcore:* statement', async () => {
     // Prepare
-    const roleArn = await roleWith('seed', { Toolkit: toolkitPolicy, CodeInterpreterAccess: JSON.stringify(seedPolicy()) });
+    const roleArn = await roleWith('seed', {
+      Toolkit: toolkitPolicy,
+      CodeInterpreterAccess: JSON.stringify(seedPolicy()),
+    });
 
     // Act
     const report = await checkCodeInterpreterPermissions(roleArn, { iam, mode: 'local' });

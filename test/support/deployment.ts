@@ -55,6 +55,12 @@ export async function createDeployment(shape: DeploymentShape): Promise<void> {
 
 export const HEALTHY: DeploymentShape = {
   trail: { logging: true },
-  rules: { names: ['agentcore-guard-dev-create-role', 'agentcore-guard-dev-role-policy-drift', 'agentcore-guard-dev-reconcile'] },
+  rules: {
+    names: [
+      'agentcore-guard-dev-create-role',
+      'agentcore-guard-dev-role-policy-drift',
+      'agentcore-guard-dev-reconcile',
+    ],
+  },
   topic: { name: 'agentcore-guard-dev-alerts', subscribed: true },
 };

@@ -1,0 +1,229 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createIamClient } from '../../src/aws/clients.js';
+import { createDeployment, HEALTHY } from '../support/deployment.js';
+import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { createRoles } from '../support/roles.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const P = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-';
+const run = promisify(execFile);
+
+let moto: MotoServer;
+let iam: IAMClient;
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a person would: a real child process, through the package's bin. */
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = awsEnv(),
+  entry = 'bin/agentcore-guard.js',
+): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [entry, ...args], { cwd: root, env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+function awsEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+    // Moto answers SimulatePrincipalPolicy with HTTP 500; few attempts keep `check`'s fallback quick.
+    IAM_MAX_ATTEMPTS: '2',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+const oversizePolicy = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Action: Array.from({ length: 420 }, (_, i) => `s3:GetObjectVersion${i}`), Resource: '*' },
+  ],
+});
+
+describe('agentcore-guard as a child process against moto', () => {
+  beforeAll(async () => {
+    moto = await startMoto();
+    useEndpoint(moto.endpoint);
+    iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: 2 });
+  });
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+  });
+
+  it('policy --json prints the document, no findings and its size, exit 0', async () => {
+    // Act
+    const result = await cli(['policy', '--json']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ profile: 'least-privilege', findings: [], sizeLimit: 10_240 });
+  });
+
+  it('policy --profile seed reports the two actions that do not exist, exit 1', async () => {
+    // Act
+    const result = await cli(['policy', '--profile', 'seed']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Lint: 2 finding(s)');
+  });
+
+  it('a missing required option is a usage error, exit 2, with a hint', async () => {
+    // Act
+    const result = await cli(['check']);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("required option '--role <name>' not specified");
+  });
+
+  it('missing AWS credentials give exit 2 and one line that says what to do', async () => {
+    // Prepare
+    const env = {
+      PATH: process.env.PATH,
+      HOME: '/nonexistent',
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+
+    // Act
+    const result = await cli(['sweep'], env);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/AWS credentials were not found.*Set AWS_PROFILE/);
+  });
+
+  it('remediate: a dry run exits 1 and writes nothing, the real run exits 0, a repeat finds it compliant', async () => {
+    // Prepare
+    await createRoles(iam, [`${P}cli`]);
+
+    // Act
+    const dry = await cli(['remediate', '--role', `${P}cli`, '--dry-run']);
+    const fixed = await cli(['remediate', '--role', `${P}cli`, '--json']);
+    const again = await cli(['remediate', '--role', `${P}cli`]);
+
+    // Assess
+    expect(dry).toMatchObject({ code: 1 });
+    expect(dry.stdout).toContain('would remediate');
+    expect(fixed.code).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ status: 'remediated', previous: 'absent' });
+    expect(again).toMatchObject({ code: 0 });
+    expect(again.stdout).toContain('compliant');
+  });
+
+  it('check falls back to local evaluation on moto: exit 1 before the fix, exit 0 and the statement after', async () => {
+    // Prepare
+    await createRoles(iam, [`${P}check`]);
+
+    // Act
+    const before = await cli(['check', '--role', `${P}check`, '--json']);
+    await cli(['remediate', '--role', `${P}check`]);
+    const after = await cli(['check', '--role', `${P}check`]);
+
+    // Assess
+    expect(before.code).toBe(1);
+    expect(JSON.parse(before.stdout)).toMatchObject({ allowed: false, method: 'local' });
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(
+      /StartCodeInterpreterSession\s+allowed\s+CodeInterpreterAccess:AgentCoreGuardCodeInterpreter/,
+    );
+    expect(after.stdout).toContain('simulation unavailable');
+  });
+
+  it('check --role for a role that does not exist is a usage error, exit 2', async () => {
+    // Act
+    const result = await cli(['check', '--role', `${P}nope`, '--offline']);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('does not exist');
+  });
+
+  it('sweep prints a line per role and the outcome table; a failing role makes it exit 1', async () => {
+    // Prepare
+    await createRoles(iam, [`${P}s1`, `${P}s2`, `${P}oversize`, 'unrelated']);
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: `${P}oversize`, PolicyName: 'Toolkit', PolicyDocument: oversizePolicy }),
+    );
+
+    // Act
+    const result = await cli(['sweep', '--concurrency', '2']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('listed 4 roles, 3 with a configured prefix');
+    expect(result.stderr).toMatch(/\[\d\/3\] remediated AmazonBedrockAgentCoreSDKRuntime-us-east-1-s1/);
+    expect(result.stdout).toMatch(/remediated\s+2/);
+    expect(result.stdout).toMatch(/failed\s+1/);
+    expect(result.stdout).toContain(`${P}oversize: Role ${P}oversize: our policy`);
+  });
+
+  it('sweep --json exits 0 when every role is fine and prints only JSON', async () => {
+    // Prepare
+    await createRoles(iam, [`${P}j1`, `${P}j2`]);
+
+    // Act
+    const result = await cli(['sweep', '--json']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ matched: 2, failed: 0, counts: { remediated: 2 } });
+  });
+
+  it('doctor exits 1 with a fix per gap in an empty account, and 0 once the deployment is healthy', async () => {
+    // Act
+    const bad = await cli(['doctor']);
+    await createDeployment(HEALTHY);
+    const good = await cli(['doctor', '--json']);
+
+    // Assess
+    expect(bad.code).toBe(1);
+    expect(bad.stdout.match(/^FAIL/gm)).toHaveLength(3);
+    expect(bad.stdout.match(/^ {6}fix: /gm)).toHaveLength(3);
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, stage: 'dev' });
+  });
+
+  it('the built bundle (npm run build:cli) runs the same commands with node alone', async () => {
+    // Prepare
+    await run('npm', ['run', '--silent', 'build:cli'], { cwd: root, env: { ...process.env } });
+    await createRoles(iam, [`${P}bundle`]);
+
+    // Act
+    const fixed = await cli(['remediate', '--role', `${P}bundle`], awsEnv(), 'dist/cli.mjs');
+    const checked = await cli(['check', '--role', `${P}bundle`, '--offline', '--json'], awsEnv(), 'dist/cli.mjs');
+
+    // Assess
+    expect(fixed.code).toBe(0);
+    expect(checked.code).toBe(0);
+    expect(JSON.parse(checked.stdout)).toMatchObject({ allowed: true, method: 'local' });
+  });
+});
