@@ -3,6 +3,8 @@
  * 2,000 roles, 1,000 with the AgentCore prefix (each with a toolkit-like inline policy), half of those already
  * compliant. Measures the concurrent sweep (default concurrency) and a sequential one (concurrency 1) in the same
  * run, resetting and recreating the account before each, and prints medians over BENCH_RUNS rounds (default 3).
+ * BENCH_LATENCY_MS (default 0) adds that much delay to every IAM request, standing in for the network round trip
+ * to the real IAM endpoint: on a local emulator the emulator's own CPU, not latency, bounds the sweep.
  */
 import { type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { createIamClient } from '../src/aws/clients.js';
@@ -19,6 +21,7 @@ const COMPLIANT = 500;
 const OTHER_INLINE_PER_ROLE = 1;
 const PREFIX = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-';
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const LATENCY_MS = Math.max(0, Number(process.env.BENCH_LATENCY_MS ?? 0));
 
 const toolkitPolicy = JSON.stringify({
   Version: '2012-10-17',
@@ -45,6 +48,18 @@ function countCalls(iam: IAMClient): Map<string, number> {
     { step: 'initialize', name: 'benchCallCounter' },
   );
   return counts;
+}
+
+/** Delays every request by `ms`, as a network round trip would. */
+function addLatency(iam: IAMClient, ms: number): void {
+  if (ms <= 0) return;
+  iam.middlewareStack.add(
+    (next) => async (args) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'benchLatency' },
+  );
 }
 
 async function seedAccount(iam: IAMClient): Promise<void> {
@@ -85,6 +100,7 @@ interface Measured {
 async function measureSweep(concurrency: number): Promise<Measured> {
   const iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: 8 });
   const calls = countCalls(iam);
+  addLatency(iam, LATENCY_MS);
   let peakRss = 0;
   let peakHeap = 0;
   const sample = () => {

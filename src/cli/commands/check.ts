@@ -83,6 +83,13 @@ export function register(program: Command, ctx: CliContext): void {
         (a) => report.decisions.find((d) => d.action === a)?.decision !== 'allowed',
       );
       writeLine(out, `${flags.role} cannot use the Code Interpreter: not allowed ${missing.join(', ')}.`);
+      const denials = report.decisions.flatMap((d) => (d.decision === 'explicitDeny' ? d.matchedStatements : []));
+      if (denials.length > 0) {
+        // No Allow overrides an explicit Deny: adding our policy would not help.
+        const where = [...new Set(denials.map((s) => `${s.policyName}:${s.sid ?? `statement ${s.statementIndex}`}`))];
+        writeLine(out, `An explicit Deny blocks it (${where.join(', ')}); remove or narrow that statement.`);
+        return;
+      }
       writeLine(out, `Fix it with: ${program.name()} remediate --role ${flags.role}`);
     });
 }
