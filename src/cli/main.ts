@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
 import { register as registerCheck } from './commands/check.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerPolicy } from './commands/policy.js';
@@ -8,7 +9,7 @@ import { type CliContext, createContext } from './context.js';
 import { type CliIO, describeError, EXIT } from './output.js';
 
 export const CLI_NAME = 'agentcore-guard';
-export const CLI_VERSION = '0.1.0';
+export const CLI_VERSION: string = packageJson.version;
 
 /** The whole command line, fresh for each run so that runs never share state. */
 export function buildProgram(ctx: CliContext): Command {
