@@ -89,3 +89,36 @@ module.exports = {
     return value;
   },
 };
+
+// EventBridge schedule expressions: rate(1 hour), rate(6 hours), cron(0 */6 * * ? *).
+const SCHEDULE = /^(rate\(([1-9]\d*) (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/;
+const SCHEDULE_OFF = ['off', 'none', 'disabled', 'false'];
+
+Object.assign(module.exports, {
+  /** The reconcile function's events: one schedule, or none when reconcileSchedule=off. */
+  reconcileEvents: async ({ resolveVariable }) => {
+    const value = (await param(resolveVariable, 'reconcileSchedule')) || 'rate(6 hours)';
+    if (SCHEDULE_OFF.includes(value.toLowerCase())) return [];
+    if (!SCHEDULE.test(value)) {
+      throw new ParamError('reconcileSchedule', value, 'rate(<n> minutes|hours|days), cron(<expression>), or off');
+    }
+    const service = await resolveVariable('self:service');
+    const stage = await resolveVariable('sls:stage');
+    return [
+      {
+        schedule: {
+          name: `${service}-${stage}-reconcile`,
+          description: 'Sweeps every prefixed role (agentcore-guard reconcile).',
+          rate: [value],
+        },
+      },
+    ];
+  },
+
+  /** Roles the reconcile sweep handles at once. */
+  reconcileConcurrency: async ({ resolveVariable }) => {
+    const value = (await param(resolveVariable, 'reconcileConcurrency')) || '4';
+    if (!/^[1-9]\d?$/.test(value)) throw new ParamError('reconcileConcurrency', value, 'a whole number from 1 to 99');
+    return value;
+  },
+});

@@ -87,6 +87,26 @@ function single(type: string): [string, Resource] {
   return found[0] as [string, Resource];
 }
 
+function ruleNamed(suffix: string): Resource {
+  const found = resourcesOfType('AWS::Events::Rule').filter(([, r]) => String(r.Properties.Name).endsWith(suffix));
+  expect(found, `exactly one rule named *${suffix}`).toHaveLength(1);
+  return (found[0] as [string, Resource])[1];
+}
+
+/** The CloudTrail rules that deliver IAM API calls to the remediate function. */
+const CLOUDTRAIL_RULES = ['-create-role', '-role-policy-drift'] as const;
+
+function functionId(name: 'Remediate' | 'Reconcile'): string {
+  const id = `${name}LambdaFunction`;
+  expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
+  return id;
+}
+
+function roleOf(fnId: string): Resource | undefined {
+  const roleId = (template.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return template.Resources[roleId];
+}
+
 function statementsOf(document: unknown): Statement[] {
   return asList((document as { Statement: Statement | Statement[] }).Statement);
 }
@@ -123,7 +143,7 @@ afterAll(async () => {
 describe('serverless package', () => {
   it('filters the CreateRole rule on aws.iam CloudTrail calls, one name prefix per configured prefix, successes only', () => {
     // Act
-    const [, rule] = single('AWS::Events::Rule');
+    const rule = ruleNamed('-create-role');
 
     // Assess
     expect(rule.Properties.EventBusName).toBeUndefined(); // the default bus: where IAM's events arrive
@@ -139,25 +159,26 @@ describe('serverless package', () => {
     });
   });
 
-  it('gives the rule target a retry policy and the dead-letter queue', () => {
+  it('gives each CloudTrail rule target (CreateRole, drift) the remediate function, a retry policy and the dead-letter queue', () => {
     // Prepare
-    const [, rule] = single('AWS::Events::Rule');
     const [queueId] = single('AWS::SQS::Queue');
 
-    // Act
-    const [target] = rule.Properties.Targets as Json[];
+    for (const suffix of CLOUDTRAIL_RULES) {
+      // Act
+      const [target] = ruleNamed(suffix).Properties.Targets as Json[];
 
-    // Assess
-    expect(target?.RetryPolicy).toEqual({
-      MaximumRetryAttempts: expect.any(Number),
-      MaximumEventAgeInSeconds: expect.any(Number),
-    });
-    expect(target?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+      // Assess
+      expect(target?.Arn).toEqual({ 'Fn::GetAtt': [functionId('Remediate'), 'Arn'] });
+      expect(target?.RetryPolicy).toEqual({
+        MaximumRetryAttempts: expect.any(Number),
+        MaximumEventAgeInSeconds: expect.any(Number),
+      });
+      expect(target?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    }
   });
 
-  it('lets only this rule (events.amazonaws.com, aws:SourceArn) send to the dead-letter queue', () => {
+  it('lets only the CloudTrail rules (events.amazonaws.com, aws:SourceArn) send to the dead-letter queue', () => {
     // Prepare
-    const [, rule] = single('AWS::Events::Rule');
     const [queueId] = single('AWS::SQS::Queue');
 
     // Act
@@ -166,33 +187,37 @@ describe('serverless package', () => {
 
     // Assess
     expect(queuePolicy.Properties.Queues).toEqual([{ Ref: queueId }]);
-    expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatchObject({
-      Effect: 'Allow',
-      Principal: { Service: 'events.amazonaws.com' },
-      Action: 'sqs:SendMessage',
-      Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
-      Condition: {
-        ArnEquals: {
-          'aws:SourceArn': {
-            'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${rule.Properties.Name}`,
+    expect(statements).toHaveLength(CLOUDTRAIL_RULES.length);
+    CLOUDTRAIL_RULES.forEach((suffix, i) => {
+      expect(statements[i]).toMatchObject({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        Condition: {
+          ArnEquals: {
+            'aws:SourceArn': {
+              'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${ruleNamed(suffix).Properties.Name}`,
+            },
           },
         },
-      },
+      });
     });
   });
 
   it('retries failed invocations twice, then sends them to the dead-letter queue', () => {
     // Prepare
-    const [functionId] = single('AWS::Lambda::Function');
+    const remediateId = functionId('Remediate');
     const [queueId] = single('AWS::SQS::Queue');
 
     // Act
-    const [, invokeConfig] = single('AWS::Lambda::EventInvokeConfig');
+    const invokeConfig = resourcesOfType('AWS::Lambda::EventInvokeConfig')
+      .map(([, r]) => r)
+      .find((r) => (r.Properties.FunctionName as { Ref?: string }).Ref === remediateId);
 
     // Assess
-    expect(invokeConfig.Properties).toMatchObject({
-      FunctionName: { Ref: functionId },
+    expect(invokeConfig?.Properties).toMatchObject({
+      FunctionName: { Ref: remediateId },
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
     });
@@ -229,7 +254,7 @@ describe('serverless package', () => {
 
   it('runs the function on Node.js 22 or 24 with a timeout above the NoSuchEntity retry budget', () => {
     // Act
-    const [, fn] = single('AWS::Lambda::Function');
+    const fn = template.Resources[functionId('Remediate')] as Resource;
     const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
     const settings = loadConfig(env);
 
@@ -239,31 +264,32 @@ describe('serverless package', () => {
     expect(settings.rolePrefixes).toEqual(PREFIXES);
   });
 
-  it('scopes every IAM action of the function role to the configured role-name prefixes', () => {
+  it('scopes every IAM action of each function role to the configured role-name prefixes (ListRoles aside)', () => {
     // Prepare
-    const [, fn] = single('AWS::Lambda::Function');
-    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const role = template.Resources[roleId];
     const expectedArns = PREFIXES.map((p) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p}*`,
     }));
 
-    // Act
-    const policies = (role?.Properties.Policies ?? []) as { PolicyDocument: unknown }[];
-    const iamStatements = policies
-      .flatMap((p) => statementsOf(p.PolicyDocument))
-      .filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')));
+    for (const name of ['Remediate', 'Reconcile'] as const) {
+      // Act
+      const role = roleOf(functionId(name));
+      const policies = (role?.Properties.Policies ?? []) as { PolicyDocument: unknown }[];
+      const iamStatements = policies
+        .flatMap((p) => statementsOf(p.PolicyDocument))
+        .filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')))
+        .filter((s) => !asList(s.Action).every((a) => a === 'iam:ListRoles'));
 
-    // Assess
-    expect(role?.Type).toBe('AWS::IAM::Role');
-    expect(iamStatements.length).toBeGreaterThan(0);
-    for (const statement of iamStatements) {
-      expect(asList(statement.Action).every((a) => a.startsWith('iam:') && !a.includes('*'))).toBe(true);
-      expect(asList(statement.Resource)).toEqual(expectedArns);
+      // Assess
+      expect(role?.Type).toBe('AWS::IAM::Role');
+      expect(iamStatements.length).toBeGreaterThan(0);
+      for (const statement of iamStatements) {
+        expect(asList(statement.Action).every((a) => a.startsWith('iam:') && !a.includes('*'))).toBe(true);
+        expect(asList(statement.Resource)).toEqual(expectedArns);
+      }
     }
   });
 
-  it('has no statement anywhere that allows an IAM action on Resource "*"', () => {
+  it('allows no IAM action on Resource "*" except iam:ListRoles, a list action IAM cannot scope, for reconcile only', () => {
     // Act
     const wildcardIam = allStatements().filter(
       (s) =>
@@ -271,10 +297,59 @@ describe('serverless package', () => {
         asList(s.Action).some((a) => a === '*' || a.startsWith('iam:')) &&
         asList(s.Resource).some((r) => r === '*'),
     );
+    const reconcileStatements = (
+      (roleOf(functionId('Reconcile'))?.Properties.Policies ?? []) as { PolicyDocument: unknown }[]
+    ).flatMap((p) => statementsOf(p.PolicyDocument));
 
     // Assess
     expect(allStatements().length).toBeGreaterThan(0);
-    expect(wildcardIam).toEqual([]);
+    expect(wildcardIam.map((s) => asList(s.Action))).toEqual([['iam:ListRoles']]);
+    expect(reconcileStatements).toContainEqual(wildcardIam[0]);
+  });
+
+  it('delivers drift of our policy (PutRolePolicy, DeleteRolePolicy on it, prefixed roles, successes only) to remediate', () => {
+    // Act
+    const rule = ruleNamed('-role-policy-drift');
+
+    // Assess
+    expect(rule.Properties.EventBusName).toBeUndefined();
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.iam'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['iam.amazonaws.com'],
+        eventName: ['PutRolePolicy', 'DeleteRolePolicy'],
+        requestParameters: {
+          roleName: PREFIXES.map((prefix) => ({ prefix })),
+          policyName: [loadConfig({}).policyName],
+        },
+        errorCode: [{ exists: false }],
+      },
+    });
+  });
+
+  it('runs reconcile every 6 hours by default, with its settings, the sweep concurrency and an errors alarm', () => {
+    // Prepare
+    const reconcileId = functionId('Reconcile');
+    const [topicId] = single('AWS::SNS::Topic');
+
+    // Act
+    const schedule = ruleNamed('-reconcile');
+    const fn = template.Resources[reconcileId] as Resource;
+    const settings = loadConfig((fn.Properties.Environment as { Variables: Record<string, string> }).Variables);
+    const alarm = resourcesOfType('AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .find((a) => JSON.stringify(a.Dimensions).includes(`"${reconcileId}"`));
+
+    // Assess
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(6 hours)');
+    expect(schedule.Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': [reconcileId, 'Arn'] } }),
+    ]);
+    expect(fn.Properties.Runtime).toMatch(/^nodejs(22|24)\.x$/);
+    expect(settings).toMatchObject({ rolePrefixes: PREFIXES, sweepConcurrency: 4 });
+    expect(settings.iamMaxAttempts).toBeGreaterThan(loadConfig({}).iamMaxAttempts);
+    expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', AlarmActions: [{ Ref: topicId }] });
   });
 
   it('asserts us-east-1 in the template itself, for deployments that bypass the CLI', () => {
@@ -342,6 +417,45 @@ describe('serverless package', () => {
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   });
+});
+
+describe('serverless package with --param reconcileSchedule', () => {
+  it('leaves the schedule out entirely when it is off, and the reconcile function in', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-off-'));
+
+    try {
+      // Act
+      const result = await packageStack(dir, ['--param', 'reconcileSchedule=off']);
+      const off = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+
+      // Assess
+      expect(result.code).toBe(0);
+      const rules = Object.values(off.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+      expect(rules.map((r) => r.Properties.ScheduleExpression).filter(Boolean)).toEqual([]);
+      expect(rules).toHaveLength(CLOUDTRAIL_RULES.length);
+      expect(off.Resources.ReconcileLambdaFunction?.Type).toBe('AWS::Lambda::Function');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('rejects a value that is not a schedule expression, saying what it expects', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-bad-'));
+
+    try {
+      // Act
+      const result = await packageStack(dir, ['--param', 'reconcileSchedule=every 6 hours']);
+
+      // Assess
+      expect(result.code).not.toBe(0);
+      expect(result.output).toContain('--param reconcileSchedule="every 6 hours" is not valid');
+      expect(result.output).toContain('rate(<n> minutes|hours|days), cron(<expression>), or off');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('serverless package outside us-east-1', () => {
