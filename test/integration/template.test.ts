@@ -103,8 +103,8 @@ function functionId(name: 'Remediate' | 'Reconcile'): string {
 }
 
 function roleOf(fnId: string): Resource | undefined {
-  const roleId = (template.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  return template.Resources[roleId];
+  const role = template.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined;
+  return role ? template.Resources[role['Fn::GetAtt'][0]] : undefined;
 }
 
 function statementsOf(document: unknown): Statement[] {
