@@ -20,6 +20,34 @@ export interface Config {
   iamMaxAttempts: number;
   /** Roles the reconcile sweep fixes at once (IAM's request quota is account-wide: keep it small). */
   sweepConcurrency: number;
+  /** Health check (issue 4): the settings below. */
+  health: HealthSettings;
+}
+
+export const HEALTH_PROBES = ['proof', 'seed', 'custom'] as const;
+export type HealthProbeName = (typeof HEALTH_PROBES)[number];
+
+export interface HealthSettings {
+  /** Explicit targets; empty means discovery (`ListAgentRuntimes`) in `discoveryRegions`. */
+  agentRuntimeArns: readonly string[];
+  /** Regions searched by discovery; defaults to the function's own region. */
+  discoveryRegions: readonly string[];
+  probe: HealthProbeName;
+  /** Only for the `custom` probe: the prompt and the pattern the reply must match. */
+  customPrompt?: string;
+  customExpect?: string;
+  /** Call `ensureCodeInterpreterPolicy` when the permission probe finds the role denied. */
+  selfHeal: boolean;
+  /** Also start a session on `aws.codeinterpreter.v1` directly, to tell "service down" from "agent broken". */
+  directProbe: boolean;
+  /** How long one agent may take to answer the prompt. */
+  probeTimeoutMs: number;
+  alertReminderMs: number;
+  /** Where alert state lives and where alerts go; absent in the CLI (no alerts there). */
+  stateTableName?: string;
+  alertTopicArn?: string;
+  /** SSM SecureString holding the Slack incoming-webhook URL (slack-notify only). */
+  slackWebhookParameter?: string;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +79,15 @@ const positiveInt = (fallback: number) =>
       return z.NEVER;
     }),
   );
+
+const commaList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+
+export const agentRuntimeArnPattern =
+  /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]{1,128}$/;
 
 // IAM role names: letters, digits and +=,.@_- ; a prefix is a role name's start.
 const rolePrefixPattern = /^[\w+=,.@-]{1,64}$/;
@@ -97,6 +134,73 @@ const EnvSchema = z.object({
   ROLE_NOT_FOUND_RETRY_SECONDS: positiveInt(30),
   IAM_MAX_ATTEMPTS: positiveInt(8),
   SWEEP_CONCURRENCY: positiveInt(4),
+  AGENT_RUNTIME_ARNS: z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx) => {
+      const arns = commaList(value);
+      const bad = arns.filter((a) => !agentRuntimeArnPattern.test(a));
+      if (bad.length > 0) {
+        ctx.issues.push({
+          code: 'custom',
+          input: value,
+          message: `not agent runtime ARNs (arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<id>): ${bad.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return arns;
+    }),
+  ),
+  AGENT_REGIONS: z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx) => {
+      const regions = commaList(value);
+      const bad = regions.filter((r) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
+      if (bad.length > 0) {
+        ctx.issues.push({ code: 'custom', input: value, message: `not AWS regions: ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      return regions;
+    }),
+  ),
+  HEALTH_PROBE: z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx): HealthProbeName => {
+      const v = value?.trim() || 'proof';
+      if ((HEALTH_PROBES as readonly string[]).includes(v)) return v as HealthProbeName;
+      ctx.issues.push({ code: 'custom', input: value, message: 'expected proof, seed or custom' });
+      return z.NEVER;
+    }),
+  ),
+  HEALTH_PROMPT: z.optional(z.string()),
+  HEALTH_EXPECT: z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      try {
+        new RegExp(value);
+        return value;
+      } catch {
+        ctx.issues.push({ code: 'custom', input: value, message: 'not a valid regular expression' });
+        return z.NEVER;
+      }
+    }),
+  ),
+  SELF_HEAL: z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx) => {
+      const v = (value ?? '').trim().toLowerCase();
+      if (v === '' || truthy.has(v)) return true;
+      if (falsy.has(v)) return false;
+      ctx.issues.push({ code: 'custom', input: value, message: 'expected true or false' });
+      return z.NEVER;
+    }),
+  ),
+  DIRECT_PROBE: booleanFlag,
+  PROBE_TIMEOUT_SECONDS: positiveInt(120),
+  ALERT_REMINDER_HOURS: positiveInt(24),
+  HEALTH_TABLE_NAME: z.optional(z.string()),
+  ALERT_TOPIC_ARN: z.optional(z.string()),
+  SLACK_WEBHOOK_PARAMETER: z.optional(z.string()),
   AWS_REGION: z.optional(z.string()),
   AWS_DEFAULT_REGION: z.optional(z.string()),
 });
@@ -114,8 +218,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  const region = e.AWS_REGION || e.AWS_DEFAULT_REGION || 'us-east-1';
   return {
-    region: e.AWS_REGION || e.AWS_DEFAULT_REGION || 'us-east-1',
+    region,
     rolePrefixes: e.ROLE_PREFIXES,
     policyProfile: e.POLICY_PROFILE,
     policyName: e.POLICY_NAME,
@@ -123,6 +228,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     roleNotFoundRetryMs: e.ROLE_NOT_FOUND_RETRY_SECONDS * 1000,
     iamMaxAttempts: e.IAM_MAX_ATTEMPTS,
     sweepConcurrency: e.SWEEP_CONCURRENCY,
+    health: healthSettings(e, region),
+  };
+}
+
+function healthSettings(e: z.infer<typeof EnvSchema>, region: string): HealthSettings {
+  const customPrompt = e.HEALTH_PROMPT?.trim() || undefined;
+  if (e.HEALTH_PROBE === 'custom' && (!customPrompt || !e.HEALTH_EXPECT)) {
+    throw new ConfigError(
+      'HEALTH_PROBE=custom needs HEALTH_PROMPT (the prompt) and HEALTH_EXPECT (a regular expression the reply must match). Set both, or use the proof or seed probe.',
+    );
+  }
+  return {
+    agentRuntimeArns: e.AGENT_RUNTIME_ARNS,
+    discoveryRegions: e.AGENT_REGIONS.length > 0 ? e.AGENT_REGIONS : [region],
+    probe: e.HEALTH_PROBE,
+    customPrompt,
+    customExpect: e.HEALTH_EXPECT,
+    selfHeal: e.SELF_HEAL,
+    directProbe: e.DIRECT_PROBE,
+    probeTimeoutMs: e.PROBE_TIMEOUT_SECONDS * 1000,
+    alertReminderMs: e.ALERT_REMINDER_HOURS * 3_600_000,
+    stateTableName: e.HEALTH_TABLE_NAME?.trim() || undefined,
+    alertTopicArn: e.ALERT_TOPIC_ARN?.trim() || undefined,
+    slackWebhookParameter: e.SLACK_WEBHOOK_PARAMETER?.trim() || undefined,
   };
 }
 

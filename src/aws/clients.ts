@@ -1,7 +1,11 @@
+import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Config } from '../config.js';
 
@@ -35,4 +39,38 @@ export function createSnsClient(region: string = IAM_EVENTS_REGION): SNSClient {
 
 export function createStsClient(region: string = IAM_EVENTS_REGION): STSClient {
   return new STSClient({ region });
+}
+
+// --- Health check (issue 4): AgentCore data and control planes are regional, so one client per region,
+// cached for the life of the process (Lambda reuses it across invocations). DynamoDB and SNS live in the
+// stack's own region. Endpoints come from the SDK's own resolution, so `AWS_ENDPOINT_URL` and the
+// service-specific `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE` (tests, proxies) are honoured.
+
+const agentCoreClients = new Map<string, BedrockAgentCoreClient>();
+const agentCoreControlClients = new Map<string, BedrockAgentCoreControlClient>();
+
+export function agentCoreClientFor(region: string): BedrockAgentCoreClient {
+  let client = agentCoreClients.get(region);
+  if (!client) {
+    client = new BedrockAgentCoreClient({ region, maxAttempts: 2 });
+    agentCoreClients.set(region, client);
+  }
+  return client;
+}
+
+export function agentCoreControlClientFor(region: string): BedrockAgentCoreControlClient {
+  let client = agentCoreControlClients.get(region);
+  if (!client) {
+    client = new BedrockAgentCoreControlClient({ region, maxAttempts: 5, retryMode: 'adaptive' });
+    agentCoreControlClients.set(region, client);
+  }
+  return client;
+}
+
+export function createDynamoDbClient(config: Pick<Config, 'region'>): DynamoDBClient {
+  return new DynamoDBClient({ region: config.region });
+}
+
+export function createSsmClient(config: Pick<Config, 'region'>): SSMClient {
+  return new SSMClient({ region: config.region });
 }
