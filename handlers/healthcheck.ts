@@ -1,0 +1,87 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { publishAlert } from '../src/alerts/publish.js';
+import {
+  agentCoreClientFor,
+  agentCoreControlClientFor,
+  createDynamoDbClient,
+  createIamClient,
+  createSnsClient,
+} from '../src/aws/clients.js';
+import { errorMessage } from '../src/aws/errors.js';
+import { loadConfig } from '../src/config.js';
+import { logger, metricName, metrics } from '../src/observability.js';
+import { buildProbe } from '../src/verification/presets.js';
+import { type AgentReport, runHealthCheck } from '../src/verification/run.js';
+
+const config = loadConfig();
+const { health } = config;
+const iam = createIamClient(config);
+const ddb = createDynamoDbClient(config);
+const sns = createSnsClient(config);
+const alertTopicArn = health.alertTopicArn;
+
+export interface HealthCheckSummary {
+  checked: number;
+  healthy: number;
+  failing: number;
+  agents: { agentRuntimeArn: string; verdict: string; reason?: string; alert?: string }[];
+}
+
+/** Scheduled: every agent, cheapest probe first, alert on change only. */
+export const handler = async (_event?: unknown, context?: Context): Promise<HealthCheckSummary> => {
+  if (context) logger.addContext(context);
+  try {
+    const reports = await runHealthCheck(health, {
+      controlClientFor: agentCoreControlClientFor,
+      agentCoreClientFor,
+      newProbe: () =>
+        buildProbe(health.probe, { customPrompt: health.customPrompt, customExpect: health.customExpect }),
+      timeoutMs: health.probeTimeoutMs,
+      directProbe: health.directProbe,
+      permissionProbe: undefined,
+      selfHeal: health.selfHeal ? { iam, settings: config } : undefined,
+      alerts:
+        health.stateTableName && alertTopicArn
+          ? {
+              ddb,
+              tableName: health.stateTableName,
+              publish: (alert) => publishAlert(sns, alertTopicArn, alert),
+              reminderMs: health.alertReminderMs,
+            }
+          : undefined,
+    });
+    reports.forEach(emitMetrics);
+    return summarise(reports);
+  } catch (error) {
+    logger.error('health check failed', { error: errorMessage(error) });
+    metrics.addMetric('HealthCheckFailed', MetricUnit.Count, 1);
+    throw error;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};
+
+function emitMetrics({ result, alert, alertError }: AgentReport) {
+  metrics.addMetric(result.verdict === 'healthy' ? 'Healthy' : 'Failing', MetricUnit.Count, 1);
+  if (result.reason) metrics.addMetric(metricName(result.reason), MetricUnit.Count, 1);
+  if (alert?.action === 'published') metrics.addMetric('AlertPublished', MetricUnit.Count, 1);
+  if (alert?.action === 'publish-failed' || alertError) metrics.addMetric('AlertPublishFailed', MetricUnit.Count, 1);
+  const perAgent = metrics.singleMetric();
+  perAgent.addDimension('Agent', result.agentName);
+  perAgent.addMetric('AgentHealthy', MetricUnit.Count, result.verdict === 'healthy' ? 1 : 0);
+}
+
+function summarise(reports: AgentReport[]): HealthCheckSummary {
+  return {
+    checked: reports.length,
+    healthy: reports.filter((r) => r.result.verdict === 'healthy').length,
+    failing: reports.filter((r) => r.result.verdict === 'failing').length,
+    agents: reports.map(({ result, alert, alertError }) => ({
+      agentRuntimeArn: result.agentRuntimeArn,
+      verdict: result.verdict,
+      reason: result.reason,
+      alert: alertError ? 'error' : alert?.action,
+    })),
+  };
+}

@@ -1,0 +1,156 @@
+import { z } from 'zod/mini';
+import type { ChatNotification } from './messages.js';
+
+/** Slack's incoming-webhook body: `text` is the notification fallback, `blocks` the Block Kit layout. */
+export interface SlackPayload {
+  text: string;
+  blocks: Record<string, unknown>[];
+}
+
+const ChatNotificationSchema = z.object({
+  version: z.literal('1.0'),
+  source: z.literal('custom'),
+  content: z.object({
+    title: z.string(),
+    description: z.string(),
+    nextSteps: z.optional(z.array(z.string())),
+  }),
+  metadata: z.optional(
+    z.object({
+      summary: z.optional(z.string()),
+      relatedResources: z.optional(z.array(z.string())),
+      additionalContext: z.optional(z.record(z.string(), z.string())),
+    }),
+  ),
+});
+
+/**
+ * The SNS message slack-notify receives (`default`: the chat notification JSON) → Block Kit. Anything else
+ * that reaches the topic (say, a CloudWatch alarm) is shown as plain text rather than dropped.
+ */
+export function slackPayloadFor(message: string, subject?: string): SlackPayload {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    parsed = undefined;
+  }
+  const chat = z.safeParse(ChatNotificationSchema, parsed);
+  if (!chat.success) {
+    const text = `${subject ? `*${subject}*\n` : ''}${message}`.slice(0, 2_900);
+    return { text: subject ?? message.slice(0, 150), blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  }
+  return slackBlocks(chat.data as ChatNotification);
+}
+
+export function slackBlocks(
+  chat: Pick<ChatNotification, 'content'> & Partial<Pick<ChatNotification, 'metadata'>>,
+): SlackPayload {
+  const { title, description, nextSteps = [] } = chat.content;
+  const context = chat.metadata?.additionalContext ?? {};
+  const blocks: Record<string, unknown>[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(title, 150), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(description, 3_000) } },
+  ];
+  const fields = [
+    ['Agent', context.agentName],
+    ['Region', context.region],
+    ['Verdict', context.reason ? `${context.verdict} (${context.reason})` : context.verdict],
+    ['Probe', context.probe],
+  ].filter((f): f is [string, string] => Boolean(f[1]));
+  if (fields.length > 0) {
+    blocks.push({ type: 'section', fields: fields.map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}` })) });
+  }
+  if (nextSteps.length > 0) {
+    blocks.push({ type: 'divider' });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`*Next steps*\n${nextSteps.map((s) => `• ${s}`).join('\n')}`, 3_000) },
+    });
+  }
+  if (context.agentRuntimeArn) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: clip(`\`${context.agentRuntimeArn}\``, 3_000) }],
+    });
+  }
+  return { text: clip(chat.metadata?.summary ?? title, 3_000), blocks };
+}
+
+const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+export class SlackWebhookError extends Error {
+  override name = 'SlackWebhookError';
+}
+
+export interface SlackPostOptions {
+  fetchImpl?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  maxAttempts?: number;
+  /** Upper bound for one `Retry-After` wait, so a Lambda is not held for minutes. */
+  maxRetryAfterMs?: number;
+}
+
+/**
+ * Posts to a Slack incoming webhook. 429 → waits `Retry-After` seconds and retries; 5xx and network errors →
+ * backs off and retries; other 4xx → fails at once. The URL is a secret: it never appears in an error or a log.
+ */
+export async function postToSlack(webhookUrl: string, payload: SlackPayload, options: SlackPostOptions = {}) {
+  const { fetchImpl = fetch, sleep = (ms) => new Promise((r) => setTimeout(r, ms)), maxAttempts = 4 } = options;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+  let lastProblem = '';
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    let response: Response;
+    try {
+      response = await fetchImpl(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+    } catch (error) {
+      lastProblem = redactWebhook(describe(error), webhookUrl);
+      if (attempt < maxAttempts) await sleep(250 * 2 ** attempt);
+      continue;
+    }
+    if (response.ok) return { attempts: attempt };
+    const body = redactWebhook((await response.text().catch(() => '')).slice(0, 200), webhookUrl);
+    lastProblem = `HTTP ${response.status}${body ? ` ${body}` : ''}`;
+    if (response.status === 429) {
+      const seconds = Number(response.headers.get('retry-after'));
+      const waitMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1_000;
+      if (attempt < maxAttempts) await sleep(Math.min(waitMs, maxRetryAfterMs));
+      continue;
+    }
+    if (response.status >= 500) {
+      if (attempt < maxAttempts) await sleep(250 * 2 ** attempt);
+      continue;
+    }
+    throw new SlackWebhookError(
+      `Slack rejected the message (${lastProblem}). Check that the webhook in the SSM parameter is still valid; the message is in the SNS topic's email copy.`,
+    );
+  }
+  throw new SlackWebhookError(`Slack did not accept the message after ${maxAttempts} attempts (${lastProblem}).`);
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.name}: ${error.message}${cause}`;
+}
+
+/** Removes the webhook URL (and anything shaped like a Slack webhook) from text that may be logged. */
+export function redactWebhook(text: string, webhookUrl?: string): string {
+  let out = text;
+  if (webhookUrl) {
+    out = out.split(webhookUrl).join('[webhook]');
+    try {
+      const { pathname } = new URL(webhookUrl);
+      if (pathname.length > 1) out = out.split(pathname).join('[webhook]');
+    } catch {
+      // not a URL: nothing more to strip
+    }
+  }
+  return out
+    .replace(/https?:\/\/hooks\.slack(?:-gov)?\.com\/\S+/gi, '[webhook]')
+    .replace(/\/services\/T[\w/]+/g, '[webhook]');
+}
