@@ -24,11 +24,19 @@ export function jsonText(value: unknown): string {
 /**
  * Server-sent events: the `data:` lines of each event. Chunks are joined without separators, since a streamed
  * answer may split a word (or a digest) across events. A JSON string chunk is its text; a JSON object chunk
- * contributes its text-bearing fields (`data`, `text`, `delta`, `content`…), so metadata is not glued into the
- * answer; anything else is taken as plain text.
+ * contributes its text-bearing field (`text`, `data`, `delta`, `content`…), so metadata is not glued into the
+ * answer; anything else is plain text. Some agents stream each piece twice in two shapes (Strands yields the raw
+ * model event `{"event": {"contentBlockDelta": …}}` and then `{"data": …}`): chunks are therefore grouped by
+ * shape and each shape's text is joined on its own, one shape per line.
  */
 export function sseText(body: string): string {
-  const chunks: string[] = [];
+  const byShape = new Map<string, string[]>();
+  const add = (shape: string, text: string) => {
+    if (text === '') return;
+    const list = byShape.get(shape) ?? [];
+    list.push(text);
+    byShape.set(shape, list);
+  };
   for (const event of body.split(/\r?\n\r?\n/)) {
     const data = event
       .split(/\r?\n/)
@@ -37,27 +45,32 @@ export function sseText(body: string): string {
       .join('\n');
     if (data === '' || data === '[DONE]') continue;
     const parsed = tryJson(data);
-    if (parsed === undefined) chunks.push(data);
-    else if (typeof parsed === 'string') chunks.push(parsed);
-    else chunks.push(chunkText(parsed));
+    if (parsed === undefined) add('text', data);
+    else add(...chunkText(parsed, ''));
   }
-  return chunks.join('');
+  return [...byShape.values()].map((chunks) => chunks.join('')).join('\n');
 }
 
 const TEXT_KEYS = ['text', 'data', 'delta', 'content', 'result', 'output', 'response', 'message', 'completion'];
 
-function chunkText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return value.map(chunkText).join('');
+/** A chunk's text and its shape (the path of keys that led to it). */
+function chunkText(value: unknown, path: string): [string, string] {
+  if (typeof value === 'string') return [path || 'string', value];
+  if (typeof value === 'number') return [path || 'string', String(value)];
+  if (Array.isArray(value)) {
+    return [path, value.map((v) => chunkText(v, path)[1]).join('')];
+  }
   if (value && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    for (const key of TEXT_KEYS) if (key in record) return chunkText(record[key]);
+    for (const key of TEXT_KEYS) if (key in record) return chunkText(record[key], `${path}/${key}`);
     // Wrappers such as {"event": {"contentBlockDelta": {"delta": {"text": …}}}}: one level at a time.
-    const values = Object.values(record).filter((v) => v && typeof v === 'object');
-    return values.length === 1 ? chunkText(values[0]) : '';
+    const nested = Object.entries(record).filter(([, v]) => v && typeof v === 'object');
+    if (nested.length === 1) {
+      const [key, inner] = nested[0] as [string, unknown];
+      return chunkText(inner, `${path}/${key}`);
+    }
   }
-  return '';
+  return [path, ''];
 }
 
 function tryJson(text: string): unknown {

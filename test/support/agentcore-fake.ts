@@ -109,7 +109,12 @@ async function handle(fake: AgentCoreFake, req: IncomingMessage, res: ServerResp
     const id = decodeURIComponent(getRuntime[1] as string);
     const found = fake.runtimes.find((r) => r.agentRuntimeId === id);
     if (!found) return json(res, 404, { message: `runtime ${id} not found` }, 'ResourceNotFoundException');
-    return json(res, 200, { ...found, agentRuntimeVersion: '1', createdAt: '2026-11-01T00:00:00Z', lastUpdatedAt: '2026-11-01T00:00:00Z' });
+    return json(res, 200, {
+      ...found,
+      agentRuntimeVersion: '1',
+      createdAt: '2026-11-01T00:00:00Z',
+      lastUpdatedAt: '2026-11-01T00:00:00Z',
+    });
   }
   if (req.method === 'POST' && url.pathname === '/runtimes/') {
     const start = Number(url.searchParams.get('nextToken') ?? '0');
@@ -147,7 +152,10 @@ async function reply(res: ServerResponse, answer: FakeReply) {
 }
 
 function json(res: ServerResponse, status: number, body: unknown, errorType?: string) {
-  res.writeHead(status, { 'content-type': 'application/json', ...(errorType ? { 'x-amzn-errortype': errorType } : {}) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+  });
   res.end(JSON.stringify(body));
 }
 

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { formatAlert, snsMessage, threadIdFor } from '../../../src/alerts/messages.js';
+import type { HealthResult } from '../../../src/verification/verdict.js';
+
+const result: HealthResult = {
+  agentRuntimeArn: 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345',
+  agentName: 'finale_agent',
+  region: 'us-west-2',
+  roleArn: 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789',
+  probe: 'seed',
+  verdict: 'failing',
+  reason: 'tool-not-executed',
+  detail: 'The seed probe failed: the agent reported "access restrictions".',
+  excerpt: "…I couldn't execute it due to access restrictions)...",
+  checkedAt: '2026-11-26T09:00:00.000Z',
+  durationMs: 5_000,
+};
+
+describe('the chat notification', () => {
+  it('follows the custom notification schema: version 1.0, source custom, client-markdown', () => {
+    // Act
+    const { chat } = formatAlert('failing', result);
+    // Assess
+    expect(chat).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', title: expect.any(String), description: expect.any(String) },
+      metadata: { threadId: threadIdFor(result.agentRuntimeArn), summary: expect.any(String) },
+    });
+    expect(chat.content.nextSteps?.length).toBeGreaterThan(0);
+  });
+
+  it('keeps one thread per agent across failing, reminder and recovery', () => {
+    // Act
+    const threads = new Set(
+      (['failing', 'reminder', 'recovered'] as const).map((k) => formatAlert(k, result).chat.metadata.threadId),
+    );
+    // Assess
+    expect(threads.size).toBe(1);
+  });
+
+  it('keeps every additionalContext value a string', () => {
+    const values = Object.values(formatAlert('failing', result).chat.metadata.additionalContext);
+    expect(values.every((v) => typeof v === 'string')).toBe(true);
+  });
+});
+
+describe('the email', () => {
+  it('has a printable ASCII subject of at most 100 characters', () => {
+    // Act
+    const { subject } = formatAlert('failing', { ...result, agentName: `agent_${'x'.repeat(120)}` });
+    // Assess
+    expect(subject.length).toBeLessThanOrEqual(100);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it('says what failed, the excerpt and what to do next, in plain text', () => {
+    // Act
+    const { text } = formatAlert('failing', result);
+    // Assess
+    expect(text).toContain('finale_agent is failing: tool-not-executed');
+    expect(text).toContain('access restrictions');
+    expect(text).toContain('Next steps:');
+    expect(text).not.toMatch(/[*`]{2}/);
+  });
+});
+
+describe('the SNS message', () => {
+  it('gives email plain text and the chat application (https, default) the notification JSON', () => {
+    // Prepare
+    const alert = formatAlert('recovered', { ...result, verdict: 'healthy', reason: undefined });
+    // Act
+    const bodies = JSON.parse(snsMessage(alert)) as Record<string, string>;
+    // Assess
+    expect(bodies.email).toBe(alert.text);
+    expect(JSON.parse(bodies.default ?? '')).toEqual(alert.chat);
+    expect(bodies.https).toBe(bodies.default);
+  });
+});
