@@ -1,0 +1,227 @@
+import { createServer, type Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SNSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatAlert, snsMessage } from '../../src/alerts/messages.js';
+import type { HealthResult } from '../../src/verification/verdict.js';
+import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
+import { type AgentCoreFake, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
+import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+
+// moto serves DynamoDB, SNS, SQS and SSM; AgentCore (absent from moto) is the local fake, reached by the handler's
+// own clients through the SDK's service-specific endpoint variables.
+
+const TABLE = 'agentcore-guard-health-test';
+const ARN = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345';
+const ROLE = 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789';
+
+let moto: MotoServer;
+let fake: AgentCoreFake;
+let sqs: SQSClient;
+let queueUrl: string;
+let topicArn: string;
+
+async function published(): Promise<{ Subject?: string; Message: string }[]> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+  );
+  return Messages.map((m) => JSON.parse(m.Body ?? '{}'));
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  fake = await startAgentCoreFake();
+  useEndpoint(moto.endpoint);
+  vi.stubEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE', fake.endpoint);
+  vi.stubEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL', fake.endpoint);
+  sqs = new SQSClient({});
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await fake.stop();
+  await moto.stop();
+});
+
+describe('the healthcheck handler end to end', () => {
+  let handler: typeof import('../../handlers/healthcheck.js').handler;
+
+  beforeAll(async () => {
+    await moto.reset();
+    const ddb = new DynamoDBClient({});
+    const sns = new SNSClient({});
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'agentRuntimeArn', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'agentRuntimeArn', KeyType: 'HASH' }],
+      }),
+    );
+    ({ TopicArn: topicArn = '' } = await sns.send(new CreateTopicCommand({ Name: 'alerts' })));
+    ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-copy' })));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    fake.runtimes.push({
+      agentRuntimeArn: ARN,
+      agentRuntimeId: 'finale_agent-AbCdE12345',
+      agentRuntimeName: 'finale_agent',
+      status: 'READY',
+      roleArn: ROLE,
+    });
+    vi.stubEnv('AGENT_RUNTIME_ARNS', ARN);
+    vi.stubEnv('HEALTH_PROBE', 'seed');
+    vi.stubEnv('HEALTH_TABLE_NAME', TABLE);
+    vi.stubEnv('ALERT_TOPIC_ARN', topicArn);
+    vi.stubEnv('PROBE_TIMEOUT_SECONDS', '5');
+    vi.resetModules();
+    ({ handler } = await import('../../handlers/healthcheck.js'));
+  });
+
+  it('alerts once when the agent answers like the seed\'s "before" transcript, then announces the recovery', async () => {
+    // Prepare
+    fake.answer = () => ({ events: streamed(SEED_BEFORE_WITH_PRODUCT) });
+    // Act
+    const first = await handler();
+    const second = await handler();
+    const alertsWhileFailing = await published();
+    fake.answer = () => ({ body: JSON.stringify({ result: SEED_AFTER }) });
+    const third = await handler();
+    const alertsAfterFix = await published();
+    // Assess
+    expect(first.agents).toEqual([
+      { agentRuntimeArn: ARN, verdict: 'failing', reason: 'tool-not-executed', alert: 'published' },
+    ]);
+    expect(second.agents[0]?.alert).toBe('none');
+    expect(alertsWhileFailing.map((m) => m.Subject)).toEqual([
+      '[agentcore-guard] FAILING: finale_agent (tool-not-executed)',
+    ]);
+    expect(third).toMatchObject({ checked: 1, healthy: 1, failing: 0 });
+    expect(alertsAfterFix.map((m) => m.Subject)).toEqual(['[agentcore-guard] RECOVERED: finale_agent']);
+    expect(fake.invocations.every((call) => call.agentRuntimeArn === ARN)).toBe(true);
+  });
+});
+
+describe('the slack-notify handler', () => {
+  const PARAMETER = '/agentcore-guard/slack-webhook';
+  let slack: Server;
+  let webhookUrl: string;
+  const received: { status: number; body: unknown }[] = [];
+  /** Status codes the fake Slack answers, in order (then 200). */
+  let script: { status: number; retryAfter?: string }[] = [];
+  let handler: typeof import('../../handlers/slack-notify.js').handler;
+
+  const snsEvent = (message: string): SNSEvent => ({
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:sub`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: 'm-1',
+          TopicArn: topicArn,
+          Subject: 'subject',
+          Message: message,
+          Timestamp: '2026-11-26T09:00:00.000Z',
+          SignatureVersion: '1',
+          Signature: '',
+          SigningCertUrl: '',
+          UnsubscribeUrl: '',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  });
+  const result: HealthResult = {
+    agentRuntimeArn: ARN,
+    agentName: 'finale_agent',
+    region: 'us-west-2',
+    probe: 'proof',
+    verdict: 'failing',
+    reason: 'timeout',
+    detail: 'No complete answer within 120 s.',
+    excerpt: '',
+    checkedAt: '2026-11-26T09:00:00.000Z',
+    durationMs: 120_000,
+  };
+  /** What SNS hands a `lambda` subscriber: the `default` body. */
+  const lambdaBody = () => JSON.parse(snsMessage(formatAlert('failing', result))).default as string;
+
+  beforeAll(async () => {
+    slack = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        const next = script.shift() ?? { status: 200 };
+        received.push({ status: next.status, body: JSON.parse(body) });
+        res.writeHead(next.status, next.retryAfter ? { 'retry-after': next.retryAfter } : {});
+        res.end(next.status === 200 ? 'ok' : 'rate_limited');
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => slack.listen(port, '127.0.0.1', resolve));
+    webhookUrl = `http://127.0.0.1:${port}/services/T0000/B0000/secretsecretsecret`;
+    await new SSMClient({}).send(
+      new PutParameterCommand({ Name: PARAMETER, Type: 'SecureString', Value: webhookUrl, Overwrite: true }),
+    );
+    vi.stubEnv('SLACK_WEBHOOK_PARAMETER', PARAMETER);
+    vi.resetModules();
+    ({ handler } = await import('../../handlers/slack-notify.js'));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => slack.close(() => resolve()));
+  });
+  beforeEach(() => {
+    received.length = 0;
+    script = [];
+  });
+
+  it('posts the alert as Block Kit to the webhook stored in SSM', async () => {
+    // Act
+    const outcome = await handler(snsEvent(lambdaBody()));
+    // Assess
+    expect(outcome).toEqual({ posted: 1 });
+    expect(received[0]?.body).toMatchObject({
+      text: expect.stringContaining('finale_agent is failing: timeout'),
+      blocks: expect.arrayContaining([expect.objectContaining({ type: 'header' })]),
+    });
+  });
+
+  it('honours 429 Retry-After and never logs the webhook URL', async () => {
+    // Prepare
+    script = [{ status: 429, retryAfter: '1' }];
+    const written: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+      written.push(String(chunk));
+      return original(chunk, ...rest);
+    }) as typeof process.stdout.write);
+    const started = Date.now();
+    // Act
+    await handler(snsEvent(lambdaBody()));
+    spy.mockRestore();
+    // Assess
+    expect(received.map((r) => r.status)).toEqual([429, 200]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(written.join('')).toContain('slack message posted');
+    expect(written.join('')).not.toContain('secretsecretsecret');
+  });
+
+  it('fails without the URL in the error when Slack rejects the message', async () => {
+    // Prepare
+    script = [{ status: 403 }];
+    // Act
+    const error = await handler(snsEvent(lambdaBody())).catch((e: unknown) => e as Error);
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('HTTP 403');
+    expect((error as Error).message).not.toContain('secretsecretsecret');
+  });
+});
