@@ -199,7 +199,10 @@ describe('the slack-notify handler', () => {
     script = [{ status: 429, retryAfter: '1' }];
     const written: string[] = [];
     const original = process.stdout.write.bind(process.stdout);
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((
+      chunk: string | Uint8Array,
+      ...rest: never[]
+    ) => {
       written.push(String(chunk));
       return original(chunk, ...rest);
     }) as typeof process.stdout.write);

@@ -1,0 +1,174 @@
+import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import type { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
+import { agentCoreClientFor, agentCoreControlClientFor } from '../../aws/clients.js';
+import { errorMessage, errorName } from '../../aws/errors.js';
+import { HEALTH_PROBES, type HealthProbeName } from '../../config.js';
+import { parseAgentRuntimeArn } from '../../verification/arn.js';
+import { checkAgentHealth, judgeOutcome } from '../../verification/health.js';
+import { invokeLocalAgent } from '../../verification/invoke.js';
+import type { PermissionProbe } from '../../verification/permission-probe.js';
+import { buildProbe } from '../../verification/presets.js';
+import { resolveTargets } from '../../verification/targets.js';
+import type { HealthResult } from '../../verification/verdict.js';
+
+export interface VerifyOptions {
+  /** A deployed agent's runtime ARN. */
+  agent?: string;
+  /** A locally running agent's base URL (`agentcore launch --local`, port 8080). */
+  local?: string;
+  probe?: string;
+  prompt?: string;
+  expect?: string;
+  timeoutSeconds?: number;
+  json?: boolean;
+}
+
+export interface VerifyIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface VerifyDeps {
+  agentCoreClientFor?: (region: string) => BedrockAgentCoreClient;
+  controlClientFor?: (region: string) => BedrockAgentCoreControlClient;
+  permissionProbe?: PermissionProbe;
+  fetchImpl?: typeof fetch;
+}
+
+export const EXIT = { healthy: 0, failing: 1, usage: 2 } as const;
+
+/**
+ * `agentcore-guard verify --agent ARN | --local URL [--probe proof|seed|custom --prompt … --expect …]`:
+ * the health check's probe and verdict, for a person. Read-only: no self-heal, no alert.
+ * Exit 0 healthy, 1 failing, 2 usage or credential problem.
+ */
+export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: VerifyDeps = {}): Promise<number> {
+  if (Boolean(options.agent) === Boolean(options.local)) {
+    io.err('verify needs exactly one of --agent <runtime ARN> or --local <URL, e.g. http://localhost:8080>.');
+    return EXIT.usage;
+  }
+  const probeName = (options.probe ?? 'proof') as HealthProbeName;
+  if (!HEALTH_PROBES.includes(probeName)) {
+    io.err(`--probe must be one of ${HEALTH_PROBES.join(', ')} (got "${options.probe}").`);
+    return EXIT.usage;
+  }
+  const timeoutMs = Math.round((options.timeoutSeconds ?? 120) * 1000);
+  if (!(timeoutMs > 0)) {
+    io.err('--timeout must be a positive number of seconds.');
+    return EXIT.usage;
+  }
+  let newProbe: () => ReturnType<typeof buildProbe>;
+  try {
+    buildProbe(probeName, { customPrompt: options.prompt, customExpect: options.expect });
+    newProbe = () => buildProbe(probeName, { customPrompt: options.prompt, customExpect: options.expect });
+  } catch (error) {
+    io.err(errorMessage(error));
+    return EXIT.usage;
+  }
+
+  let result: HealthResult;
+  if (options.local) {
+    let url: URL;
+    try {
+      url = new URL(options.local);
+    } catch {
+      io.err(`--local needs a URL such as http://localhost:8080 (got "${options.local}").`);
+      return EXIT.usage;
+    }
+    const probe = newProbe();
+    const started = performance.now();
+    const outcome = await invokeLocalAgent({
+      baseUrl: url.href,
+      prompt: probe.prompt,
+      timeoutMs,
+      fetchImpl: deps.fetchImpl,
+    });
+    result = {
+      agentRuntimeArn: new URL('invocations', url.href.endsWith('/') ? url.href : `${url.href}/`).href,
+      agentName: 'local agent',
+      region: 'local',
+      probe: probe.name,
+      ...judgeOutcome(probe, outcome),
+      checkedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - started),
+    };
+  } else {
+    const arn = options.agent as string;
+    try {
+      parseAgentRuntimeArn(arn);
+    } catch (error) {
+      io.err(errorMessage(error));
+      return EXIT.usage;
+    }
+    try {
+      const [target] = await resolveTargets(
+        { agentRuntimeArns: [arn], discoveryRegions: [] },
+        { controlClientFor: deps.controlClientFor ?? agentCoreControlClientFor },
+      );
+      if (!target) throw new Error(`no target for ${arn}`);
+      result = await checkAgentHealth(target, {
+        agentCoreClientFor: deps.agentCoreClientFor ?? agentCoreClientFor,
+        newProbe,
+        timeoutMs,
+        permissionProbe: deps.permissionProbe,
+      });
+    } catch (error) {
+      if (isCredentialProblem(error)) {
+        io.err(
+          `No usable AWS credentials (${errorMessage(error)}). Run \`aws sso login\` or set AWS_PROFILE, then retry.`,
+        );
+        return EXIT.usage;
+      }
+      throw error;
+    }
+    if (result.reason === 'invoke-error' && isCredentialText(result.excerpt)) {
+      io.err(`No usable AWS credentials (${result.excerpt}). Run \`aws sso login\` or set AWS_PROFILE, then retry.`);
+      return EXIT.usage;
+    }
+  }
+
+  io.out(options.json ? JSON.stringify(result, null, 2) : renderResult(result));
+  return result.verdict === 'healthy' ? EXIT.healthy : EXIT.failing;
+}
+
+/** The verdict as a person reads it. */
+export function renderResult(result: HealthResult): string {
+  const status = result.verdict === 'healthy' ? 'HEALTHY' : `FAILING  ${result.reason ?? ''}`.trimEnd();
+  const rows: [string, string | undefined][] = [
+    ['agent', result.agentRuntimeArn],
+    ['role', result.roleArn],
+    ['probe', result.probe],
+    ['why', result.detail],
+    ['reply', result.excerpt ? `"${result.excerpt}"` : undefined],
+    [
+      'permission',
+      result.permission
+        ? result.permission.allowed
+          ? 'allowed'
+          : `denied: ${result.permission.deniedActions.join(', ')}`
+        : undefined,
+    ],
+    ['took', `${(result.durationMs / 1000).toFixed(1)} s`],
+  ];
+  return [
+    `${result.agentName}  ${status}`,
+    ...rows.filter((r): r is [string, string] => Boolean(r[1])).map(([k, v]) => `  ${k.padEnd(10)} ${v}`),
+  ].join('\n');
+}
+
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+]);
+
+function isCredentialProblem(error: unknown): boolean {
+  return CREDENTIAL_ERRORS.has(errorName(error) ?? '');
+}
+
+function isCredentialText(text: string): boolean {
+  return [...CREDENTIAL_ERRORS].some((name) => text.startsWith(`${name}:`));
+}

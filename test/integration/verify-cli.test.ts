@@ -1,0 +1,94 @@
+import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EXIT, verifyCommand } from '../../src/cli/commands/verify.js';
+import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
+import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
+
+// `verify` against the local AgentCore fake (moto has no AgentCore): as a local agent on /invocations, and as a
+// deployed one through the real SDK clients.
+
+const ARN = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345';
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+let fake: AgentCoreFake;
+let out: string[];
+let err: string[];
+const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
+const clients = () => ({
+  agentCoreClientFor: (region: string) =>
+    new BedrockAgentCoreClient({ region, endpoint: fake.endpoint, credentials, maxAttempts: 1 }),
+  controlClientFor: (region: string) =>
+    new BedrockAgentCoreControlClient({ region, endpoint: fake.endpoint, credentials, maxAttempts: 1 }),
+});
+
+beforeAll(async () => {
+  fake = await startAgentCoreFake();
+});
+afterAll(async () => {
+  await fake.stop();
+});
+beforeEach(() => {
+  fake.reset();
+  out = [];
+  err = [];
+});
+
+describe('verify --local', () => {
+  it('prints HEALTHY and exits 0 when the local agent really ran the proof program', async () => {
+    // Prepare
+    fake.answer = ({ prompt }) => ({ body: JSON.stringify({ result: `Printed: ${digestOfProbeToken(prompt)}` }) });
+    // Act
+    const code = await verifyCommand({ local: fake.endpoint }, io);
+    // Assess
+    expect(code).toBe(EXIT.healthy);
+    expect(out.join('\n')).toMatch(/^local agent {2}HEALTHY/);
+    expect(fake.invocations[0]?.path).toBe('/invocations');
+  });
+
+  it('prints the failing verdict and exits 1 on the seed\'s "before" transcript', async () => {
+    // Prepare
+    fake.answer = () => ({ events: streamed(SEED_BEFORE_WITH_PRODUCT) });
+    // Act
+    const code = await verifyCommand({ local: fake.endpoint, probe: 'seed' }, io);
+    // Assess
+    expect(code).toBe(EXIT.failing);
+    expect(out.join('\n')).toContain('FAILING  tool-not-executed');
+  });
+});
+
+describe('verify --agent', () => {
+  it('invokes the deployed agent and prints the verdict as JSON on request', async () => {
+    // Prepare
+    fake.runtimes.push({
+      agentRuntimeArn: ARN,
+      agentRuntimeId: 'finale_agent-AbCdE12345',
+      agentRuntimeName: 'finale_agent',
+      status: 'READY',
+      roleArn: 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789',
+    });
+    fake.answer = () => ({ body: JSON.stringify({ result: SEED_AFTER }) });
+    // Act
+    const code = await verifyCommand({ agent: ARN, probe: 'seed', json: true }, io, clients());
+    // Assess
+    expect(code).toBe(EXIT.healthy);
+    expect(JSON.parse(out.join(''))).toMatchObject({ agentName: 'finale_agent', verdict: 'healthy', probe: 'seed' });
+  });
+});
+
+describe('usage errors exit 2 with a message', () => {
+  it.each([
+    [{}, /exactly one of --agent/],
+    [{ agent: ARN, local: 'http://localhost:8080' }, /exactly one of --agent/],
+    [{ agent: 'arn:aws:iam::123456789012:role/x' }, /not an agent runtime ARN/],
+    [{ local: 'http://localhost:8080', probe: 'vibes' }, /--probe must be one of/],
+    [{ local: 'http://localhost:8080', probe: 'custom', prompt: 'x' }, /--prompt and --expect/],
+    [{ local: 'localhost' }, /--local needs a URL/],
+  ])('%o', async (options, message) => {
+    // Act
+    const code = await verifyCommand(options, io);
+    // Assess
+    expect(code).toBe(EXIT.usage);
+    expect(err.join('\n')).toMatch(message);
+    expect(fake.invocations).toHaveLength(0);
+  });
+});
