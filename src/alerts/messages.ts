@@ -103,7 +103,7 @@ export function formatAlert(kind: AlertKind, result: HealthResult, context: Aler
     `Agent \`${result.agentName}\` in \`${result.region}\` · probe \`${result.probe}\` · checked ${result.checkedAt}`,
     result.roleArn ? `Role \`${result.roleArn}\`` : undefined,
     result.permission?.remediation ? `Self-heal: \`${result.permission.remediation}\`` : undefined,
-    `> ${(result.excerpt || '(empty)').replace(/\n/g, ' ')}`,
+    `> ${escapeMrkdwn(result.excerpt || '(empty)').replace(/\n/g, ' ')}`,
   ]
     .filter((l): l is string => l !== undefined)
     .join('\n');
@@ -209,6 +209,11 @@ function stepsFor(kind: AlertKind, result: HealthResult): string[] {
 function asciiSubject(s: string): string {
   const ascii = s.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+}
+
+/** An agent's words must not become `<!channel>` pings or links in chat: escape Slack's control characters. */
+function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

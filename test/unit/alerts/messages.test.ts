@@ -77,3 +77,13 @@ describe('the SNS message', () => {
     expect(bodies.https).toBe(bodies.default);
   });
 });
+
+describe("the agent's words in chat", () => {
+  it('cannot ping the channel or inject links', () => {
+    // Act
+    const { chat } = formatAlert('failing', { ...result, excerpt: 'done <!channel> see <https://evil|here>' });
+    // Assess
+    expect(chat.content.description).toContain('&lt;!channel&gt;');
+    expect(chat.content.description).not.toContain('<!channel>');
+  });
+});
