@@ -32,7 +32,7 @@ export async function directCodeInterpreterProbe(deps: {
     const started = await deps.client.send(
       new StartCodeInterpreterSessionCommand({
         codeInterpreterIdentifier: MANAGED_CODE_INTERPRETER,
-        name: 'agentcore-guard-health',
+        name: 'agentcore_guard_health',
         sessionTimeoutSeconds: 300,
       }),
       { abortSignal },

@@ -1,6 +1,7 @@
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { directCodeInterpreterProbe } from '../../src/verification/direct.js';
 import { checkAgentHealth } from '../../src/verification/health.js';
 import { invokeLocalAgent } from '../../src/verification/invoke.js';
 import { buildProbe, proofProbe, seedProbe } from '../../src/verification/presets.js';
@@ -205,5 +206,32 @@ describe('discovery through the control plane', () => {
       ['agent3', `${ROLE}3`, 'us-west-2'],
       ['agent4', `${ROLE}4`, 'us-west-2'],
     ]);
+  });
+});
+
+describe('the direct Code Interpreter probe on the wire', () => {
+  it('starts a session on aws.codeinterpreter.v1, reads the result event stream and stops the session', async () => {
+    // Act
+    const check = await directCodeInterpreterProbe({ client, timeoutMs: 5_000, operands: [17, 23] });
+    // Assess
+    expect(check).toEqual({ ok: true, detail: 'aws.codeinterpreter.v1 computed 17 * 23 = 391' });
+    expect(fake.interpreter.calls).toEqual([
+      {
+        sessionId: 'sess-1',
+        body: { name: 'executeCode', arguments: { language: 'python', code: 'print(17 * 23)' } },
+      },
+    ]);
+    expect(fake.interpreter.stopped).toEqual(['sess-1']);
+  });
+
+  it('stops the session also when executing is refused', async () => {
+    // Prepare
+    fake.interpreter.failInvoke = true;
+    // Act
+    const check = await directCodeInterpreterProbe({ client, timeoutMs: 5_000, operands: [17, 23] });
+    // Assess
+    expect(check.ok).toBe(false);
+    expect(check.detail).toContain('AccessDeniedException');
+    expect(fake.interpreter.stopped).toEqual(['sess-1']);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { EventStreamCodec } from '@smithy/core/event-streams';
 
 /**
  * A focused fake of the AgentCore data plane (`InvokeAgentRuntime`) and of the two control-plane reads the health
@@ -9,7 +10,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  *   POST /runtimes/{agentRuntimeArn, URL-encoded}/invocations?qualifier=…, body = payload,
  *   headers Content-Type, Accept, X-Amzn-Bedrock-AgentCore-Runtime-Session-Id;
  *   reply: the body is the stream, Content-Type tells JSON from SSE.
- * It also serves a local agent's `POST /invocations` (the container contract on port 8080).
+ * It also serves a local agent's `POST /invocations` (the container contract on port 8080), and the Code Interpreter
+ * session calls (`PUT …/sessions/start`, `POST …/tools/invoke` answering an `application/vnd.amazon.eventstream`
+ * of `result` events, `PUT …/sessions/stop?sessionId=`), where it evaluates `print(<a> * <b>)` for real.
  */
 export interface FakeInvocation {
   path: string;
@@ -51,6 +54,13 @@ export interface AgentCoreFake {
   runtimes: FakeRuntime[];
   /** Page size the fake uses for ListAgentRuntimes, to exercise pagination. */
   pageSize: number;
+  /** Code Interpreter sessions: started and stopped ids, and the tool calls received. */
+  interpreter: {
+    started: string[];
+    stopped: string[];
+    calls: { sessionId?: string; body: unknown }[];
+    failInvoke: boolean;
+  };
   reset(): void;
   stop(): Promise<void>;
 }
@@ -62,7 +72,9 @@ export async function startAgentCoreFake(): Promise<AgentCoreFake> {
     answer: () => ({ status: 500, body: '{"message":"no answer configured"}' }),
     runtimes: [],
     pageSize: 2,
+    interpreter: { started: [], stopped: [], calls: [], failInvoke: false },
     reset() {
+      fake.interpreter = { started: [], stopped: [], calls: [], failInvoke: false };
       fake.invocations.length = 0;
       fake.runtimes.length = 0;
       fake.answer = () => ({ status: 500, body: '{"message":"no answer configured"}' });
@@ -104,6 +116,10 @@ async function handle(fake: AgentCoreFake, req: IncomingMessage, res: ServerResp
     fake.invocations.push(call);
     return reply(res, fake.answer(call));
   }
+  const interpreter = /^\/code-interpreters\/([^/]+)\/(sessions\/start|sessions\/stop|tools\/invoke)$/.exec(
+    url.pathname,
+  );
+  if (interpreter) return codeInterpreter(fake, interpreter[2] as string, url, req, raw, res);
   const getRuntime = /^\/runtimes\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'GET' && getRuntime) {
     const id = decodeURIComponent(getRuntime[1] as string);
@@ -131,6 +147,60 @@ async function handle(fake: AgentCoreFake, req: IncomingMessage, res: ServerResp
     });
   }
   return json(res, 404, { message: `no route ${req.method} ${url.pathname}` }, 'UnknownOperationException');
+}
+
+function codeInterpreter(
+  fake: AgentCoreFake,
+  operation: string,
+  url: URL,
+  req: IncomingMessage,
+  raw: string,
+  res: ServerResponse,
+) {
+  if (operation === 'sessions/start') {
+    const sessionId = `sess-${fake.interpreter.started.length + 1}`;
+    fake.interpreter.started.push(sessionId);
+    return json(res, 200, {
+      codeInterpreterIdentifier: 'aws.codeinterpreter.v1',
+      sessionId,
+      createdAt: '2026-11-26T09:00:00Z',
+    });
+  }
+  if (operation === 'sessions/stop') {
+    fake.interpreter.stopped.push(url.searchParams.get('sessionId') ?? '');
+    return json(res, 200, {
+      codeInterpreterIdentifier: 'aws.codeinterpreter.v1',
+      sessionId: url.searchParams.get('sessionId'),
+      lastUpdatedAt: '2026-11-26T09:00:01Z',
+    });
+  }
+  const body = raw ? JSON.parse(raw) : {};
+  fake.interpreter.calls.push({ sessionId: header(req, 'x-amzn-code-interpreter-session-id'), body });
+  if (fake.interpreter.failInvoke) {
+    return json(res, 403, { message: 'not authorized to perform InvokeCodeInterpreter' }, 'AccessDeniedException');
+  }
+  const product = /^print\((\d+) \* (\d+)\)$/.exec(body?.arguments?.code ?? '');
+  const stdout = product ? `${Number(product[1]) * Number(product[2])}\n` : '';
+  const codec = new EventStreamCodec(
+    (bytes) => new TextDecoder().decode(bytes),
+    (text) => new TextEncoder().encode(text),
+  );
+  const event = codec.encode({
+    headers: {
+      ':message-type': { type: 'string', value: 'event' },
+      ':event-type': { type: 'string', value: 'result' },
+      ':content-type': { type: 'string', value: 'application/json' },
+    },
+    body: new TextEncoder().encode(
+      JSON.stringify({
+        content: [{ type: 'text', text: stdout }],
+        structuredContent: { stdout, stderr: product ? '' : 'SyntaxError', exitCode: product ? 0 : 1 },
+        isError: !product,
+      }),
+    ),
+  });
+  res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+  res.end(Buffer.from(event));
 }
 
 async function reply(res: ServerResponse, answer: FakeReply) {
