@@ -11,6 +11,7 @@ import {
 import { errorMessage } from '../src/aws/errors.js';
 import { loadConfig } from '../src/config.js';
 import { logger, metricName, metrics } from '../src/observability.js';
+import { permissionProbeFor } from '../src/verification/permission-probe.js';
 import { buildProbe } from '../src/verification/presets.js';
 import { type AgentReport, runHealthCheck } from '../src/verification/run.js';
 
@@ -18,7 +19,7 @@ const config = loadConfig();
 const { health } = config;
 const iam = createIamClient(config);
 const ddb = createDynamoDbClient(config);
-const sns = createSnsClient(config);
+const sns = createSnsClient(config.region);
 const alertTopicArn = health.alertTopicArn;
 
 export interface HealthCheckSummary {
@@ -39,7 +40,7 @@ export const handler = async (_event?: unknown, context?: Context): Promise<Heal
         buildProbe(health.probe, { customPrompt: health.customPrompt, customExpect: health.customExpect }),
       timeoutMs: health.probeTimeoutMs,
       directProbe: health.directProbe,
-      permissionProbe: undefined,
+      permissionProbe: permissionProbeFor(iam),
       selfHeal: health.selfHeal ? { iam, settings: config } : undefined,
       alerts:
         health.stateTableName && alertTopicArn

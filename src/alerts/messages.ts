@@ -168,6 +168,12 @@ function stepsFor(kind: AlertKind, result: HealthResult): string[] {
   if (kind === 'recovered') return ['No action needed.'];
   switch (result.reason) {
     case 'permission-denied':
+      if (result.permission?.explicitlyDenied) {
+        return [
+          'An explicit Deny (a permissions boundary, an SCP or a Deny statement) blocks the Code Interpreter: remove or narrow it; no Allow can override it.',
+          `Show which statement denies it: npx agentcore-guard check --role ${result.roleArn?.split('/').pop() ?? '<role>'}`,
+        ];
+      }
       return result.permission?.remediation === 'remediated'
         ? [
             'agentcore-guard added the Code Interpreter policy to the role; the next scheduled check confirms it.',

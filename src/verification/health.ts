@@ -6,6 +6,7 @@ import { parseRoleArn } from '../policy/profiles.js';
 import { ensureCodeInterpreterPolicy, type RemediationSettings } from '../remediation/ensure.js';
 import { directCodeInterpreterProbe } from './direct.js';
 import { type InvokeOutcome, invokeAgentRuntime } from './invoke.js';
+import { REQUIRED_CODE_INTERPRETER_ACTIONS } from './permission.js';
 import type { PermissionProbe, PermissionReport } from './permission-probe.js';
 import { firstFailureSign, type Probe } from './presets.js';
 import { excerptOf } from './reply.js';
@@ -48,7 +49,11 @@ export async function checkAgentHealth(target: AgentTarget, deps: HealthDeps): P
 
   const permission = await checkPermission(target, deps);
   if (permission && !permission.allowed) {
-    const healed = permission.remediation ? ` Self-heal: ${permission.remediation}.` : '';
+    const healed = permission.explicitlyDenied
+      ? ' An explicit Deny blocks it: remove or narrow that statement (self-heal cannot override a Deny).'
+      : permission.remediation
+        ? ` Self-heal: ${permission.remediation}.`
+        : '';
     return finish(
       {
         verdict: 'failing',
@@ -113,15 +118,18 @@ async function checkPermission(target: AgentTarget, deps: HealthDeps): Promise<P
   if (!deps.permissionProbe || !target.roleArn) return undefined;
   let report: PermissionReport;
   try {
-    report = await deps.permissionProbe(target.roleArn);
+    report = await deps.permissionProbe(target.roleArn, target.region);
   } catch (error) {
     // The probe is an optimisation: when it cannot run, the prompt still tells the truth.
     logger.warn('permission probe skipped', { agentRuntimeArn: target.agentRuntimeArn, error: errorMessage(error) });
     return { allowed: true, method: 'simulate', deniedActions: [], error: errorMessage(error) };
   }
-  const deniedActions = report.decisions.filter((d) => d.decision !== 'allowed').map((d) => d.action);
-  const check: PermissionCheck = { allowed: report.allowed, method: report.method, deniedActions };
-  if (report.allowed || !deps.selfHeal) return check;
+  const required = report.decisions.filter((d) => REQUIRED_CODE_INTERPRETER_ACTIONS.includes(d.action));
+  const deniedActions = required.filter((d) => d.decision !== 'allowed').map((d) => d.action);
+  const explicitlyDenied = required.some((d) => d.decision === 'explicitDeny');
+  const check: PermissionCheck = { allowed: report.allowed, method: report.method, deniedActions, explicitlyDenied };
+  // No Allow overrides an explicit Deny: writing our policy would change nothing, so self-heal does not try.
+  if (report.allowed || !deps.selfHeal || explicitlyDenied) return check;
   try {
     const outcome = await ensureCodeInterpreterPolicy(
       { roleName: parseRoleArn(target.roleArn).roleName, roleArn: target.roleArn },

@@ -1,19 +1,15 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { checkCodeInterpreterPermissions, type PermissionReport } from './permission.js';
+
+export type { ActionDecision, PermissionReport } from './permission.js';
+
 /**
- * The permission probe's contract. `src/verification/permission.ts` (the sweep's module) implements it as
- * `checkCodeInterpreterPermissions(roleArn, { iam, mode })`; the health check only depends on this shape, so a
- * test can inject a fake and the handler wires in the real one.
+ * What the health check needs from the permission module: can this role use the Code Interpreter in this region?
+ * Injected, so tests can pass a fake; `permissionProbeFor` is the real one.
  */
-export interface ActionDecision {
-  action: string;
-  decision: 'allowed' | 'explicitDeny' | 'implicitDeny';
-  matchedStatements: { policyName: string; sid?: string }[];
-}
+export type PermissionProbe = (roleArn: string, region: string) => Promise<PermissionReport>;
 
-export interface PermissionReport {
-  roleArn: string;
-  allowed: boolean;
-  method: 'simulate' | 'local';
-  decisions: ActionDecision[];
+/** IAM's simulator, falling back to local evaluation where it is unavailable (moto, or no permission to simulate). */
+export function permissionProbeFor(iam: IAMClient): PermissionProbe {
+  return (roleArn, region) => checkCodeInterpreterPermissions(roleArn, { iam, mode: 'auto', region });
 }
-
-export type PermissionProbe = (roleArn: string) => Promise<PermissionReport>;

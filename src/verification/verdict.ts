@@ -18,6 +18,8 @@ export interface PermissionCheck {
   allowed: boolean;
   method: 'simulate' | 'local';
   deniedActions: string[];
+  /** An explicit Deny blocks a required action: no policy we add can fix it. */
+  explicitlyDenied?: boolean;
   /** Set when the role was denied and self-heal ran. */
   remediation?: RemediationStatus;
   /** Set when the probe itself failed (it is then skipped, not a verdict). */

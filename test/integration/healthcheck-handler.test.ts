@@ -1,14 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatAlert, snsMessage } from '../../src/alerts/messages.js';
+import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
 import type { HealthResult } from '../../src/verification/verdict.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
+import { createToolkitRole } from '../support/iam-fixtures.js';
 import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
 // moto serves DynamoDB, SNS, SQS and SSM; AgentCore (absent from moto) is the local fake, reached by the handler's
@@ -16,7 +19,8 @@ import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/mo
 
 const TABLE = 'agentcore-guard-health-test';
 const ARN = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345';
-const ROLE = 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789';
+const ROLE_NAME = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789';
+const ROLE = `arn:aws:iam::123456789012:role/${ROLE_NAME}`;
 
 let moto: MotoServer;
 let fake: AgentCoreFake;
@@ -66,6 +70,16 @@ describe('the healthcheck handler end to end', () => {
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
     );
     await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    // The agent's execution role, as the toolkit leaves it, plus our policy: the agent starts out able to run code.
+    const iam = new IAMClient({});
+    expect(await createToolkitRole(iam, ROLE_NAME)).toBe(ROLE);
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: ROLE_NAME,
+        PolicyName: 'CodeInterpreterAccess',
+        PolicyDocument: JSON.stringify(leastPrivilegePolicy(parseRoleArn(ROLE))),
+      }),
+    );
     fake.runtimes.push({
       agentRuntimeArn: ARN,
       agentRuntimeId: 'finale_agent-AbCdE12345',
@@ -78,6 +92,9 @@ describe('the healthcheck handler end to end', () => {
     vi.stubEnv('HEALTH_TABLE_NAME', TABLE);
     vi.stubEnv('ALERT_TOPIC_ARN', topicArn);
     vi.stubEnv('PROBE_TIMEOUT_SECONDS', '5');
+    // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): no point retrying it before the
+    // permission module falls back to local evaluation.
+    vi.stubEnv('IAM_MAX_ATTEMPTS', '1');
     vi.resetModules();
     ({ handler } = await import('../../handlers/healthcheck.js'));
   });
@@ -103,6 +120,34 @@ describe('the healthcheck handler end to end', () => {
     expect(third).toMatchObject({ checked: 1, healthy: 1, failing: 0 });
     expect(alertsAfterFix.map((m) => m.Subject)).toEqual(['[agentcore-guard] RECOVERED: finale_agent']);
     expect(fake.invocations.every((call) => call.agentRuntimeArn === ARN)).toBe(true);
+  });
+
+  it('finds a role that lost its Code Interpreter access without asking the model, heals it, then sees it recover', async () => {
+    // Prepare: the agent would answer well, but its role no longer allows the Code Interpreter
+    const iam = new IAMClient({});
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: 'CodeInterpreterAccess' }));
+    fake.answer = () => ({ body: JSON.stringify({ result: SEED_AFTER }) });
+    const invocationsBefore = fake.invocations.length;
+    // Act
+    const denied = await handler();
+    const alertsOnDenial = await published();
+    const healed = await iam.send(
+      new GetRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: 'CodeInterpreterAccess' }),
+    );
+    const next = await handler();
+    const alertsOnRecovery = await published();
+    // Assess
+    expect(denied.agents).toEqual([
+      { agentRuntimeArn: ARN, verdict: 'failing', reason: 'permission-denied', alert: 'published' },
+    ]);
+    expect(fake.invocations.length - invocationsBefore).toBe(1);
+    expect(healed.PolicyDocument).toBeDefined();
+    expect(alertsOnDenial.map((m) => m.Subject)).toEqual([
+      '[agentcore-guard] FAILING: finale_agent (permission-denied)',
+    ]);
+    expect(JSON.parse(alertsOnDenial[0]?.Message ?? '{}').content.description).toContain('Self-heal: `remediated`');
+    expect(next).toMatchObject({ healthy: 1, failing: 0 });
+    expect(alertsOnRecovery.map((m) => m.Subject)).toEqual(['[agentcore-guard] RECOVERED: finale_agent']);
   });
 });
 

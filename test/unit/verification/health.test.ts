@@ -77,7 +77,7 @@ describe('the permission probe comes first', () => {
     const result = await checkAgentHealth(target, deps({ permissionProbe }));
     // Assess
     expect(result).toMatchObject({ verdict: 'failing', reason: 'permission-denied' });
-    expect(permissionProbe).toHaveBeenCalledWith(ROLE_ARN);
+    expect(permissionProbe).toHaveBeenCalledWith(ROLE_ARN, 'us-west-2');
     expect(agentCore).not.toHaveReceivedCommand(InvokeAgentRuntimeCommand);
   });
 
@@ -101,6 +101,29 @@ describe('the permission probe comes first', () => {
       RoleName: ROLE_NAME,
       PolicyName: 'CodeInterpreterAccess',
     });
+  });
+
+  it('does not try to self-heal past an explicit Deny, and says so', async () => {
+    // Prepare
+    const denied: PermissionReport = {
+      ...report(false),
+      decisions: [
+        {
+          action: 'bedrock-agentcore:StartCodeInterpreterSession',
+          decision: 'explicitDeny',
+          matchedStatements: [{ policyName: 'Guardrail', sid: 'NoCode' }],
+        },
+      ],
+    };
+    // Act
+    const result = await checkAgentHealth(
+      target,
+      deps({ permissionProbe: async () => denied, selfHeal: { iam: new IAMClient({}), settings } }),
+    );
+    // Assess
+    expect(result).toMatchObject({ reason: 'permission-denied', permission: { explicitlyDenied: true } });
+    expect(result.detail).toContain('explicit Deny');
+    expect(iamMock.calls()).toHaveLength(0);
   });
 
   it('does not touch the role when self-heal is off', async () => {
