@@ -5,6 +5,7 @@ import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerPolicy } from './commands/policy.js';
 import { register as registerRemediate } from './commands/remediate.js';
 import { register as registerSweep } from './commands/sweep.js';
+import { register as registerVerify } from './commands/verify.js';
 import { type CliContext, createContext } from './context.js';
 import { type CliIO, describeError, EXIT } from './output.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRemediate(program, ctx);
   registerSweep(program, ctx);
   registerDoctor(program, ctx);
+  registerVerify(program, ctx);
   return program;
 }
 

@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, verifyCommand } from '../../src/cli/commands/verify.js';
+import { run } from '../../src/cli/main.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
+import { captureIO } from '../support/cli-io.js';
 
 // `verify` against the local AgentCore fake (moto has no AgentCore): as a local agent on /invocations, and as a
 // deployed one through the real SDK clients.
@@ -90,5 +95,43 @@ describe('usage errors exit 2 with a message', () => {
     expect(code).toBe(EXIT.usage);
     expect(err.join('\n')).toMatch(message);
     expect(fake.invocations).toHaveLength(0);
+  });
+});
+
+describe('agentcore-guard verify, through the CLI', () => {
+  it("is a command of the program, in-process, with the program's exit codes", async () => {
+    // Prepare
+    fake.answer = () => ({ events: streamed(SEED_BEFORE_WITH_PRODUCT) });
+    const { io, stdout } = captureIO();
+    // Act
+    const code = await run(['verify', '--local', fake.endpoint, '--probe', 'seed', '--json'], io);
+    // Assess
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout())).toMatchObject({ verdict: 'failing', reason: 'tool-not-executed' });
+  });
+
+  it('says what is missing and exits 2 when given neither --agent nor --local', async () => {
+    // Prepare
+    const { io, stderr } = captureIO();
+    // Act
+    const code = await run(['verify'], io);
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr()).toContain('--agent');
+  });
+
+  it('runs as a person would: the bin, a child process, a local agent', async () => {
+    // Prepare
+    fake.answer = ({ prompt }) => ({ body: JSON.stringify({ result: `sha256: ${digestOfProbeToken(prompt)}` }) });
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    // Act
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['bin/agentcore-guard.js', 'verify', '--local', fake.endpoint],
+      { cwd: root, timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+    );
+    // Assess: execFile resolves only on exit code 0
+    expect(stdout).toMatch(/^local agent {2}HEALTHY/);
+    expect(stdout).toContain('probe      proof');
   });
 });

@@ -1,15 +1,18 @@
 import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import type { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
+import type { Command } from 'commander';
 import { agentCoreClientFor, agentCoreControlClientFor } from '../../aws/clients.js';
 import { errorMessage, errorName } from '../../aws/errors.js';
 import { HEALTH_PROBES, type HealthProbeName } from '../../config.js';
 import { parseAgentRuntimeArn } from '../../verification/arn.js';
 import { checkAgentHealth, judgeOutcome } from '../../verification/health.js';
 import { invokeLocalAgent } from '../../verification/invoke.js';
-import type { PermissionProbe } from '../../verification/permission-probe.js';
+import { type PermissionProbe, permissionProbeFor } from '../../verification/permission-probe.js';
 import { buildProbe } from '../../verification/presets.js';
 import { resolveTargets } from '../../verification/targets.js';
 import type { HealthResult } from '../../verification/verdict.js';
+import type { CliContext } from '../context.js';
+import { jsonOption } from '../output.js';
 
 export interface VerifyOptions {
   /** A deployed agent's runtime ARN. */
@@ -171,4 +174,40 @@ function isCredentialProblem(error: unknown): boolean {
 
 function isCredentialText(text: string): boolean {
   return [...CREDENTIAL_ERRORS].some((name) => text.startsWith(`${name}:`));
+}
+
+interface VerifyFlags {
+  agent?: string;
+  local?: string;
+  probe?: string;
+  prompt?: string;
+  expect?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('verify')
+    .description(
+      "prove an agent can run code: the health check's probe and verdict for one deployed (--agent) or local (--local) agent",
+    )
+    .option('--agent <arn>', 'agent runtime ARN (its region is taken from the ARN)')
+    .option('--local <url>', "a local agent's base URL, e.g. http://localhost:8080 (POST /invocations)")
+    .option('--probe <name>', 'proof (default: SHA-256 of a fresh random string), seed (17 * 23) or custom', 'proof')
+    .option('--prompt <text>', "the custom probe's prompt")
+    .option('--expect <regex>', "the custom probe's pattern the reply must match")
+    .option('--timeout <seconds>', 'how long the agent may take to answer', '120')
+    .addOption(jsonOption())
+    .action(async (flags: VerifyFlags) => {
+      const timeoutSeconds = Number(flags.timeout);
+      const config = flags.agent ? ctx.config() : undefined;
+      const code = await verifyCommand(
+        { ...flags, timeoutSeconds: Number.isFinite(timeoutSeconds) ? timeoutSeconds : Number.NaN },
+        { out: (text) => ctx.io.stdout.write(`${text}\n`), err: (text) => ctx.io.stderr.write(`${text}\n`) },
+        // Read-only: the permission probe reads the role, nothing is written and nothing is alerted.
+        config ? { permissionProbe: permissionProbeFor(ctx.clients.iam(config)) } : {},
+      );
+      ctx.exit(code as 0 | 1 | 2);
+    });
 }
