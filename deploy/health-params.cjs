@@ -108,12 +108,4 @@ module.exports = {
   directProbe: async ({ resolveVariable }) => bool(resolveVariable, 'directProbe', 'false'),
 
   slackWebhookParameter,
-
-  /** The parameter's ARN for ssm:GetParameter (names may or may not start with "/"; the ARN has exactly one). */
-  slackWebhookParameterArn: async (ctx) => {
-    const name = (await slackWebhookParameter(ctx)) || 'agentcore-guard/slack-webhook-unset';
-    return {
-      'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name.replace(/^\//, '')}`,
-    };
-  },
 };

@@ -96,7 +96,7 @@ function ruleNamed(suffix: string): Resource {
 /** The CloudTrail rules that deliver IAM API calls to the remediate function. */
 const CLOUDTRAIL_RULES = ['-create-role', '-role-policy-drift'] as const;
 
-function functionId(name: 'Remediate' | 'Reconcile'): string {
+function functionId(name: 'Remediate' | 'Reconcile' | 'Healthcheck' | 'SlackNotify'): string {
   const id = `${name}LambdaFunction`;
   expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
   return id;
@@ -108,7 +108,13 @@ function roleOf(fnId: string): Resource | undefined {
 }
 
 function statementsOf(document: unknown): Statement[] {
-  return asList((document as { Statement: Statement | Statement[] }).Statement);
+  // A conditional statement (`Fn::If`) is checked in each of its branches; `AWS::NoValue` drops out.
+  const expand = (item: unknown): Statement[] => {
+    const branches = (item as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+    if (!branches) return [item as Statement];
+    return [branches[1], branches[2]].filter((b) => (b as { Ref?: string }).Ref !== 'AWS::NoValue').flatMap(expand);
+  };
+  return asList((document as { Statement: Statement | Statement[] }).Statement).flatMap(expand);
 }
 
 /** Every policy statement in the template: inline role policies, managed policies, resource policies. */
@@ -243,10 +249,12 @@ describe('serverless package', () => {
   });
 
   it('subscribes the --param alertEmail address to the alerts topic, under a condition', () => {
-    // Act
-    const [, subscription] = single('AWS::SNS::Subscription');
+    // Act (the other subscription is slack-notify's, protocol lambda)
+    const emails = resourcesOfType('AWS::SNS::Subscription').filter(([, r]) => r.Properties.Protocol === 'email');
+    const [, subscription] = emails[0] as [string, Resource];
 
     // Assess
+    expect(emails).toHaveLength(1);
     expect(subscription.Condition).toBeDefined();
     expect(subscription.Properties).toMatchObject({ Protocol: 'email', Endpoint: { Ref: 'AlertEmail' } });
     expect(template.Parameters?.AlertEmail?.Default).toBe(ALERT_EMAIL);
@@ -431,7 +439,10 @@ describe('serverless package with --param reconcileSchedule', () => {
 
       // Assess
       expect(result.code).toBe(0);
-      const rules = Object.values(off.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+      const rules = Object.values(off.Resources).filter(
+        (r) =>
+          r.Type === 'AWS::Events::Rule' && !JSON.stringify(r.Properties.Targets).includes('HealthcheckLambdaFunction'),
+      );
       expect(rules.map((r) => r.Properties.ScheduleExpression).filter(Boolean)).toEqual([]);
       expect(rules).toHaveLength(CLOUDTRAIL_RULES.length);
       expect(off.Resources.ReconcileLambdaFunction?.Type).toBe('AWS::Lambda::Function');
@@ -474,6 +485,181 @@ describe('serverless package outside us-east-1', () => {
       expect(existsSync(join(elsewhere, 'cloudformation-template-update-stack.json'))).toBe(false);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/** A function's environment with `Ref`s to stack parameters replaced by their defaults (resources by their id). */
+function environmentOf(t: Template, fnId: string): Record<string, string> {
+  const variables = (t.Resources[fnId]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  return Object.fromEntries(
+    Object.entries(variables).map(([k, v]) => {
+      const ref = (v as { Ref?: string }).Ref;
+      return [k, ref ? (t.Parameters?.[ref]?.Default ?? ref) : String(v)];
+    }),
+  );
+}
+
+function policyStatementsOf(roleId: string): (Statement & { Sid?: string; Condition?: unknown })[] {
+  const role = template.Resources[roleId];
+  return ((role?.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).flatMap((p) =>
+    statementsOf(p.PolicyDocument),
+  );
+}
+
+describe('serverless package: the health check', () => {
+  it('runs the healthcheck every hour by default, with its settings read as the function reads them', () => {
+    // Prepare
+    const fnId = functionId('Healthcheck');
+    // Act
+    const schedule = ruleNamed('-healthcheck');
+    const fn = template.Resources[fnId] as Resource;
+    const settings = loadConfig(environmentOf(template, fnId));
+    // Assess
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(schedule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })]);
+    expect(fn.Properties.Runtime).toMatch(/^nodejs(22|24)\.x$/);
+    expect(settings.health).toMatchObject({
+      agentRuntimeArns: [],
+      probe: 'proof',
+      selfHeal: true,
+      directProbe: false,
+      alertReminderMs: 24 * 3_600_000,
+      stateTableName: 'HealthStateTable',
+      alertTopicArn: single('AWS::SNS::Topic')[0],
+    });
+    expect(settings.rolePrefixes).toEqual(PREFIXES);
+    expect(fn.Properties.Timeout as number).toBeGreaterThan(settings.health.probeTimeoutMs / 1000);
+  });
+
+  it('keeps alert state in its own pay-per-request table with point-in-time recovery', () => {
+    // Act
+    const [, table] = single('AWS::DynamoDB::Table');
+    // Assess
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'agentRuntimeArn', KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('gives the healthcheck its own role: agents of this account, prefixed roles, its table, its topic', () => {
+    // Prepare
+    const fnId = functionId('Healthcheck');
+    const role = (template.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const [topicId] = single('AWS::SNS::Topic');
+    const [tableId] = single('AWS::DynamoDB::Table');
+    const prefixedRoles = PREFIXES.map((p) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p}*`,
+    }));
+    // Act
+    const statements = policyStatementsOf(role);
+    const allowing = (action: string) => statements.filter((s) => asList(s.Action).includes(action));
+    // Assess
+    expect(role).toBe('HealthCheckRole');
+    expect(template.Resources[role]?.Type).toBe('AWS::IAM::Role');
+    expect(allowing('bedrock-agentcore:InvokeAgentRuntime').map((s) => s.Resource)).toEqual([
+      [{ 'Fn::Sub': 'arn:${AWS::Partition}:bedrock-agentcore:*:${AWS::AccountId}:runtime/*' }],
+    ]);
+    expect(allowing('bedrock-agentcore:ListAgentRuntimes')).toEqual([
+      expect.objectContaining({ Action: 'bedrock-agentcore:ListAgentRuntimes', Resource: '*' }),
+    ]);
+    for (const action of ['iam:SimulatePrincipalPolicy', 'iam:GetRole', 'iam:PutRolePolicy']) {
+      expect(allowing(action).map((s) => s.Resource)).toEqual([prefixedRoles]);
+    }
+    expect(allowing('dynamodb:UpdateItem').map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+    expect(allowing('sns:Publish').map((s) => s.Resource)).toEqual([{ Ref: topicId }]);
+    expect(statements.filter((s) => asList(s.Resource).includes('*')).flatMap((s) => asList(s.Action))).toEqual([
+      'bedrock-agentcore:ListAgentRuntimes',
+    ]);
+  });
+
+  it('grants the self-heal write and the direct probe only under their switches', () => {
+    // Act
+    const role = template.Resources.HealthCheckRole as Resource;
+    const raw = JSON.stringify(role.Properties.Policies);
+    // Assess
+    expect(raw).toContain('{"Fn::If":["SelfHeal",{"Sid":"SelfHealPrefixedRolesOnly"');
+    expect(raw).toContain('{"Fn::If":["DirectProbe",{"Sid":"DirectCodeInterpreterProbe"');
+    expect(template.Parameters?.SelfHealEnabled?.Default).toBe('true');
+    expect(template.Parameters?.DirectProbeEnabled?.Default).toBe('false');
+  });
+
+  it('adds slack-notify, its subscription and its role only when a webhook parameter is named', () => {
+    // Act
+    const slackResources = Object.entries(template.Resources).filter(([id]) => id.startsWith('SlackNotify'));
+    const statements = policyStatementsOf('SlackNotifyRole');
+    const subscription = template.Resources.SlackNotifySubscription as Resource;
+    // Assess
+    expect(template.Parameters?.SlackWebhookParameter?.Default).toBe('');
+    expect(slackResources.map(([id]) => id).sort()).toEqual([
+      'SlackNotifyInvokePermission',
+      'SlackNotifyLambdaFunction',
+      'SlackNotifyLogGroup',
+      'SlackNotifyRole',
+      'SlackNotifySubscription',
+    ]);
+    expect(slackResources.every(([, r]) => r.Condition === 'HasSlackWebhook')).toBe(true);
+    expect(subscription.Properties).toMatchObject({
+      Protocol: 'lambda',
+      TopicArn: { Ref: single('AWS::SNS::Topic')[0] },
+    });
+    expect(statements.find((s) => s.Action === 'ssm:GetParameter')?.Resource).toHaveProperty('Fn::If');
+    expect(statements.find((s) => s.Action === 'kms:Decrypt')?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } },
+    });
+  });
+});
+
+describe("serverless package with the health check's --param values", () => {
+  it('carries them into the schedule, the settings and the stack parameters', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-health-'));
+    const agent = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345';
+    try {
+      // Act
+      const result = await packageStack(dir, [
+        '--param',
+        'healthSchedule=rate(30 minutes)',
+        '--param',
+        `agentRuntimeArns=${agent}`,
+        '--param',
+        'healthProbe=seed',
+        '--param',
+        'selfHeal=false',
+        '--param',
+        'alertReminderHours=6',
+        '--param',
+        'slackWebhookParameter=/agentcore-guard/slack-webhook',
+      ]);
+      const t = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+      // Assess
+      expect(result.code, result.output).toBe(0);
+      const schedule = Object.values(t.Resources).find((r) => r.Properties.Name === 'agentcore-guard-dev-healthcheck');
+      expect(schedule?.Properties.ScheduleExpression).toBe('rate(30 minutes)');
+      expect(loadConfig(environmentOf(t, 'HealthcheckLambdaFunction')).health).toMatchObject({
+        agentRuntimeArns: [agent],
+        probe: 'seed',
+        selfHeal: false,
+        alertReminderMs: 6 * 3_600_000,
+      });
+      expect(t.Parameters?.SlackWebhookParameter?.Default).toBe('/agentcore-guard/slack-webhook');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('rejects a custom probe without its prompt, saying what it expects', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-health-bad-'));
+    try {
+      // Act
+      const result = await packageStack(dir, ['--param', 'healthProbe=custom']);
+      // Assess
+      expect(result.code).not.toBe(0);
+      expect(result.output).toContain('--param healthPrompt="" is not valid: expected the custom probe prompt');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
 });
