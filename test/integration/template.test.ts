@@ -491,7 +491,8 @@ describe('serverless package outside us-east-1', () => {
 
 /** A function's environment with `Ref`s to stack parameters replaced by their defaults (resources by their id). */
 function environmentOf(t: Template, fnId: string): Record<string, string> {
-  const variables = (t.Resources[fnId]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  const environment = t.Resources[fnId]?.Properties.Environment as { Variables: Record<string, unknown> } | undefined;
+  const variables = environment?.Variables ?? {};
   return Object.fromEntries(
     Object.entries(variables).map(([k, v]) => {
       const ref = (v as { Ref?: string }).Ref;
@@ -546,7 +547,8 @@ describe('serverless package: the health check', () => {
   it('gives the healthcheck its own role: agents of this account, prefixed roles, its table, its topic', () => {
     // Prepare
     const fnId = functionId('Healthcheck');
-    const role = (template.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const roleRef = template.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined;
+    const role = roleRef?.['Fn::GetAtt'][0] ?? '';
     const [topicId] = single('AWS::SNS::Topic');
     const [tableId] = single('AWS::DynamoDB::Table');
     const prefixedRoles = PREFIXES.map((p) => ({
@@ -559,7 +561,7 @@ describe('serverless package: the health check', () => {
     expect(role).toBe('HealthCheckRole');
     expect(template.Resources[role]?.Type).toBe('AWS::IAM::Role');
     expect(allowing('bedrock-agentcore:InvokeAgentRuntime').map((s) => s.Resource)).toEqual([
-      [{ 'Fn::Sub': 'arn:${AWS::Partition}:bedrock-agentcore:*:${AWS::AccountId}:runtime/*' }],
+      [{ 'Fn::Sub': `arn:\${AWS::Partition}:bedrock-agentcore:*:\${AWS::AccountId}:runtime/*` }],
     ]);
     expect(allowing('bedrock-agentcore:ListAgentRuntimes')).toEqual([
       expect.objectContaining({ Action: 'bedrock-agentcore:ListAgentRuntimes', Resource: '*' }),
@@ -606,7 +608,7 @@ describe('serverless package: the health check', () => {
     });
     expect(statements.find((s) => s.Action === 'ssm:GetParameter')?.Resource).toHaveProperty('Fn::If');
     expect(statements.find((s) => s.Action === 'kms:Decrypt')?.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } },
+      StringEquals: { 'kms:ViaService': { 'Fn::Sub': `ssm.\${AWS::Region}.amazonaws.com` } },
     });
   });
 });
