@@ -21,6 +21,9 @@ const iam = createIamClient(config);
 const ddb = createDynamoDbClient(config);
 const sns = createSnsClient(config.region);
 const alertTopicArn = health.alertTopicArn;
+if (!health.stateTableName || !alertTopicArn) {
+  logger.warn('alerts disabled', { reason: 'HEALTH_TABLE_NAME or ALERT_TOPIC_ARN not set', verdictsOnly: true });
+}
 
 export interface HealthCheckSummary {
   checked: number;

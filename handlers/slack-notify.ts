@@ -1,11 +1,14 @@
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { postToSlack, redactWebhook, slackPayloadFor } from '../src/alerts/slack.js';
+import { createSsmClient } from '../src/aws/clients.js';
 import { errorMessage } from '../src/aws/errors.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { logger } from '../src/observability.js';
 
 const config = loadConfig();
+// Powertools' provider caches the decrypted value; the SSM client comes from our one factory.
+const parameters = new SSMProvider({ awsSdkV3Client: createSsmClient(config) });
 
 /** SNS (the alerts topic, protocol `lambda`, so `default`: the chat notification JSON) → Slack Block Kit. */
 export const handler = async (event: SNSEvent, context?: Context): Promise<{ posted: number }> => {
@@ -15,7 +18,7 @@ export const handler = async (event: SNSEvent, context?: Context): Promise<{ pos
     throw new ConfigError('SLACK_WEBHOOK_PARAMETER is not set: deploy with --param slackWebhookParameter=<SSM name>.');
   }
   // SecureString, decrypted; cached for 5 minutes across invocations of a warm function.
-  const webhookUrl = await getParameter(parameterName, { decrypt: true, maxAge: 300 });
+  const webhookUrl = await parameters.get(parameterName, { decrypt: true, maxAge: 300 });
   if (!webhookUrl) throw new ConfigError(`SSM parameter ${parameterName} is empty: store the Slack webhook URL in it.`);
   let posted = 0;
   for (const record of event.Records) {
