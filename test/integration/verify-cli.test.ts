@@ -80,6 +80,23 @@ describe('verify --agent', () => {
   });
 });
 
+describe('verify --agent when the caller may not invoke the agent', () => {
+  it('exits 2 and says which permission is missing, instead of judging the agent', async () => {
+    // Prepare
+    fake.answer = () => ({
+      status: 403,
+      headers: { 'x-amzn-errortype': 'AccessDeniedException' },
+      body: JSON.stringify({ message: 'User is not authorized to perform: bedrock-agentcore:InvokeAgentRuntime' }),
+    });
+    // Act
+    const code = await verifyCommand({ agent: ARN }, io, clients());
+    // Assess
+    expect(code).toBe(EXIT.usage);
+    expect(err.join('\n')).toContain('bedrock-agentcore:InvokeAgentRuntime');
+    expect(out).toEqual([]);
+  });
+});
+
 describe('usage errors exit 2 with a message', () => {
   it.each([
     [{}, /exactly one of --agent/],

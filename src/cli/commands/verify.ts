@@ -128,6 +128,13 @@ export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: 
       io.err(`No usable AWS credentials (${result.excerpt}). Run \`aws sso login\` or set AWS_PROFILE, then retry.`);
       return EXIT.usage;
     }
+    if (result.reason === 'invoke-error' && /^AccessDenied/.test(result.excerpt)) {
+      // Your identity may not invoke the agent: a problem with the caller, not a verdict on the agent.
+      io.err(
+        `Your AWS identity may not invoke this agent (${result.excerpt}). Use credentials allowed bedrock-agentcore:InvokeAgentRuntime on it, then retry.`,
+      );
+      return EXIT.usage;
+    }
   }
 
   io.out(options.json ? JSON.stringify(result, null, 2) : renderResult(result));
