@@ -11,6 +11,7 @@ import {
 import { errorMessage } from '../src/aws/errors.js';
 import { loadConfig } from '../src/config.js';
 import { logger, metricName, metrics } from '../src/observability.js';
+import { isManagedRoleName } from '../src/roles/ownership.js';
 import { permissionProbeFor } from '../src/verification/permission-probe.js';
 import { buildProbe } from '../src/verification/presets.js';
 import { type AgentReport, runHealthCheck } from '../src/verification/run.js';
@@ -44,6 +45,8 @@ export const handler = async (_event?: unknown, context?: Context): Promise<Heal
       timeoutMs: health.probeTimeoutMs,
       directProbe: health.directProbe,
       permissionProbe: permissionProbeFor(iam),
+      // The function may read (and heal) only roles with a configured prefix; others go straight to the prompt.
+      probesRole: (roleArn) => isManagedRoleName(roleNameOf(roleArn), config.rolePrefixes),
       selfHeal: health.selfHeal ? { iam, settings: config } : undefined,
       alerts:
         health.stateTableName && alertTopicArn
@@ -65,6 +68,8 @@ export const handler = async (_event?: unknown, context?: Context): Promise<Heal
     metrics.publishStoredMetrics();
   }
 };
+
+const roleNameOf = (roleArn: string) => roleArn.slice(roleArn.lastIndexOf('/') + 1);
 
 function emitMetrics({ result, alert, alertError }: AgentReport) {
   metrics.addMetric(result.verdict === 'healthy' ? 'Healthy' : 'Failing', MetricUnit.Count, 1);

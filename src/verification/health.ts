@@ -20,6 +20,8 @@ export interface HealthDeps {
   timeoutMs: number;
   /** No-cost first step; skipped when absent or when the agent's role is unknown. */
   permissionProbe?: PermissionProbe;
+  /** Roles the probe may look at (the Lambda may read prefixed roles only); all when absent. */
+  probesRole?: (roleArn: string) => boolean;
   /** When set, a denied role is fixed with `ensureCodeInterpreterPolicy` (never a copy of it). */
   selfHeal?: { iam: IAMClient; settings: RemediationSettings };
   directProbe?: boolean;
@@ -116,6 +118,7 @@ export function judgeOutcome(
 
 async function checkPermission(target: AgentTarget, deps: HealthDeps): Promise<PermissionCheck | undefined> {
   if (!deps.permissionProbe || !target.roleArn) return undefined;
+  if (deps.probesRole && !deps.probesRole(target.roleArn)) return undefined;
   let report: PermissionReport;
   try {
     report = await deps.permissionProbe(target.roleArn, target.region);

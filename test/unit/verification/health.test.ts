@@ -126,6 +126,17 @@ describe('the permission probe comes first', () => {
     expect(iamMock.calls()).toHaveLength(0);
   });
 
+  it('leaves out roles it may not look at, and goes to the prompt', async () => {
+    // Prepare
+    const permissionProbe = vi.fn(async () => report(false));
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
+    // Act
+    const result = await checkAgentHealth(target, deps({ permissionProbe, probesRole: () => false }));
+    // Assess
+    expect(permissionProbe).not.toHaveBeenCalled();
+    expect(result.verdict).toBe('healthy');
+  });
+
   it('does not touch the role when self-heal is off', async () => {
     // Act
     const result = await checkAgentHealth(target, deps({ permissionProbe: async () => report(false) }));
