@@ -30,6 +30,8 @@ export interface HealthCheckSummary {
   checked: number;
   healthy: number;
   failing: number;
+  /** Agents left for the next run: this one ran out of time (too many agents for the timeout and concurrency). */
+  skipped: number;
   agents: { agentRuntimeArn: string; verdict: string; reason?: string; alert?: string }[];
 }
 
@@ -43,6 +45,7 @@ export const handler = async (_event?: unknown, context?: Context): Promise<Heal
       newProbe: () =>
         buildProbe(health.probe, { customPrompt: health.customPrompt, customExpect: health.customExpect }),
       timeoutMs: health.probeTimeoutMs,
+      remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
       directProbe: health.directProbe,
       permissionProbe: permissionProbeFor(iam),
       // The function may read (and heal) only roles with a configured prefix; others go straight to the prompt.
@@ -72,6 +75,10 @@ export const handler = async (_event?: unknown, context?: Context): Promise<Heal
 const roleNameOf = (roleArn: string) => roleArn.slice(roleArn.lastIndexOf('/') + 1);
 
 function emitMetrics({ result, alert, alertError }: AgentReport) {
+  if (!result) {
+    metrics.addMetric('AgentSkipped', MetricUnit.Count, 1);
+    return;
+  }
   metrics.addMetric(result.verdict === 'healthy' ? 'Healthy' : 'Failing', MetricUnit.Count, 1);
   if (result.reason) metrics.addMetric(metricName(result.reason), MetricUnit.Count, 1);
   if (alert?.action === 'published') metrics.addMetric('AlertPublished', MetricUnit.Count, 1);
@@ -83,13 +90,14 @@ function emitMetrics({ result, alert, alertError }: AgentReport) {
 
 function summarise(reports: AgentReport[]): HealthCheckSummary {
   return {
-    checked: reports.length,
-    healthy: reports.filter((r) => r.result.verdict === 'healthy').length,
-    failing: reports.filter((r) => r.result.verdict === 'failing').length,
-    agents: reports.map(({ result, alert, alertError }) => ({
-      agentRuntimeArn: result.agentRuntimeArn,
-      verdict: result.verdict,
-      reason: result.reason,
+    checked: reports.filter((r) => r.result).length,
+    healthy: reports.filter((r) => r.result?.verdict === 'healthy').length,
+    failing: reports.filter((r) => r.result?.verdict === 'failing').length,
+    skipped: reports.filter((r) => !r.result).length,
+    agents: reports.map(({ agentRuntimeArn, result, alert, alertError }) => ({
+      agentRuntimeArn,
+      verdict: result?.verdict ?? 'skipped',
+      reason: result?.reason,
       alert: alertError ? 'error' : alert?.action,
     })),
   };

@@ -11,10 +11,14 @@ export interface HealthRunDeps extends HealthDeps, TargetDeps {
   alerts?: AlertDeps;
   /** Agents checked at once (each probe waits on a model). */
   concurrency?: number;
+  /** Milliseconds left for this run (Lambda's remaining time); agents that could not finish in time are skipped. */
+  remainingMs?: () => number;
 }
 
 export interface AgentReport {
-  result: HealthResult;
+  /** Absent when the agent was skipped for lack of time: no verdict, and its alert state is left alone. */
+  result?: HealthResult;
+  agentRuntimeArn: string;
   alert?: AlertOutcome;
   /** Set when recording or alerting failed for this agent (the others still ran). */
   alertError?: string;
@@ -27,7 +31,18 @@ export async function runHealthCheck(
 ): Promise<AgentReport[]> {
   const targets = await resolveTargets(settings, deps);
   logger.info('health check targets', { count: targets.length, agents: targets.map((t) => t.agentRuntimeArn) });
-  return mapLimited(targets, deps.concurrency ?? 4, (target) => checkOne(target, deps));
+  // One agent may take the prompt's timeout, and as long again for the direct probe, plus the bookkeeping.
+  const worstCaseMs = deps.timeoutMs * (deps.directProbe ? 2 : 1) + 15_000;
+  return mapLimited(targets, deps.concurrency ?? 4, async (target) => {
+    if (deps.remainingMs && deps.remainingMs() < worstCaseMs) {
+      logger.warn('agent skipped', {
+        agentRuntimeArn: target.agentRuntimeArn,
+        reason: 'not enough time left in this run',
+      });
+      return { agentRuntimeArn: target.agentRuntimeArn };
+    }
+    return checkOne(target, deps);
+  });
 }
 
 async function checkOne(target: AgentTarget, deps: HealthRunDeps): Promise<AgentReport> {
@@ -40,15 +55,16 @@ async function checkOne(target: AgentTarget, deps: HealthRunDeps): Promise<Agent
     remediation: result.permission?.remediation,
     durationMs: result.durationMs,
   });
-  if (!deps.alerts) return { result };
+  const agentRuntimeArn = result.agentRuntimeArn;
+  if (!deps.alerts) return { result, agentRuntimeArn };
   try {
     const alert = await recordHealthResult(result, deps.alerts);
     const log = alert.action === 'publish-failed' ? logger.error.bind(logger) : logger.info.bind(logger);
     log('alert decided', { agentRuntimeArn: result.agentRuntimeArn, ...alert });
-    return { result, alert };
+    return { result, alert, agentRuntimeArn };
   } catch (error) {
     logger.error('alert state not recorded', { agentRuntimeArn: result.agentRuntimeArn, error: errorMessage(error) });
-    return { result, alertError: errorMessage(error) };
+    return { result, alertError: errorMessage(error), agentRuntimeArn };
   }
 }
 

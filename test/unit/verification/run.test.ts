@@ -50,10 +50,38 @@ describe('a health-check run', () => {
       },
     );
     // Assess
-    expect(reports.map((r) => [r.result.verdict, r.alert?.action ?? r.alertError])).toEqual([
+    expect(reports.map((r) => [r.result?.verdict, r.alert?.action ?? r.alertError])).toEqual([
       ['healthy', 'none'],
       ['healthy', 'ProvisionedThroughputExceededException'],
       ['healthy', 'none'],
+    ]);
+  });
+});
+
+describe('a run short of time', () => {
+  it('skips the agents it could not finish, without a verdict, instead of timing out mid-probe', async () => {
+    // Prepare: time for the first agent only
+    let remaining = 200_000;
+    // Act
+    const reports = await runHealthCheck(
+      { agentRuntimeArns: [arn(1), arn(2)], discoveryRegions: [] },
+      {
+        controlClientFor: (region) => new BedrockAgentCoreControlClient({ region }),
+        agentCoreClientFor: (region) => new BedrockAgentCoreClient({ region }),
+        newProbe: seedProbe,
+        timeoutMs: 120_000,
+        concurrency: 1,
+        remainingMs: () => {
+          const left = remaining;
+          remaining -= 100_000;
+          return left;
+        },
+      },
+    );
+    // Assess
+    expect(reports.map((r) => [r.agentRuntimeArn, r.result?.verdict])).toEqual([
+      [arn(1), 'healthy'],
+      [arn(2), undefined],
     ]);
   });
 });
