@@ -141,18 +141,20 @@ export function formatAlert(kind: AlertKind, result: HealthResult, context: Aler
 
 /**
  * One SNS message for every subscriber (`MessageStructure: 'json'`): SNS hands each protocol its own key and
- * falls back to `default`. The chat application subscribes with protocol `https`, so it reads `https` (and would
- * read `default` without it): both carry the custom notification JSON, which is also what the optional
- * slack-notify Lambda (protocol `lambda` → `default`) and any queue (`sqs` → `default`) get, structured.
- * People get plain text: `email` and a one-line `sms`.
+ * falls back to `default`. People read `default` and `email`: plain text (and a one-line `sms`). The chat
+ * application (Amazon Q Developer in chat applications) subscribes with protocol `https` and the optional
+ * slack-notify Lambda with protocol `lambda`: both get the custom notification JSON, and so do queues (`sqs`),
+ * which are for programs.
  */
 export function snsMessage(alert: AlertMessage): string {
   const chat = JSON.stringify(alert.chat);
   return JSON.stringify({
-    default: chat,
-    https: chat,
+    default: alert.text,
     email: alert.text,
     sms: alert.subject,
+    https: chat,
+    lambda: chat,
+    sqs: chat,
   });
 }
 

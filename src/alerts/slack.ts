@@ -25,7 +25,7 @@ const ChatNotificationSchema = z.object({
 });
 
 /**
- * The SNS message slack-notify receives (`default`: the chat notification JSON) → Block Kit. Anything else
+ * The SNS message slack-notify receives (its `lambda` key: the chat notification JSON) → Block Kit. Anything else
  * that reaches the topic (say, a CloudWatch alarm) is shown as plain text rather than dropped.
  */
 export function slackPayloadFor(message: string, subject?: string): SlackPayload {

@@ -195,7 +195,8 @@ describe('the slack-notify handler', () => {
     durationMs: 120_000,
   };
   /** What SNS hands a `lambda` subscriber: the `default` body. */
-  const lambdaBody = () => JSON.parse(snsMessage(formatAlert('failing', result))).default as string;
+  // What SNS hands a `lambda` subscriber: that protocol's key of the message.
+  const lambdaBody = () => JSON.parse(snsMessage(formatAlert('failing', result))).lambda as string;
 
   beforeAll(async () => {
     slack = createServer((req, res) => {

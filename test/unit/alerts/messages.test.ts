@@ -66,15 +66,16 @@ describe('the email', () => {
 });
 
 describe('the SNS message', () => {
-  it('gives email plain text and the chat application (https, default) the notification JSON', () => {
+  it('gives people plain text in default and email, and the chat application (https) and Lambda the notification JSON', () => {
     // Prepare
     const alert = formatAlert('recovered', { ...result, verdict: 'healthy', reason: undefined });
     // Act
     const bodies = JSON.parse(snsMessage(alert)) as Record<string, string>;
     // Assess
+    expect(bodies.default).toBe(alert.text);
     expect(bodies.email).toBe(alert.text);
-    expect(JSON.parse(bodies.default ?? '')).toEqual(alert.chat);
-    expect(bodies.https).toBe(bodies.default);
+    expect(JSON.parse(bodies.https ?? '')).toEqual(alert.chat);
+    expect(bodies.lambda).toBe(bodies.https);
   });
 });
 
