@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { PolicyProfileName } from './policy/profiles.js';
 
 /** The toolkit's role name prefix: `AmazonBedrockAgentCoreSDKRuntime-{region}-{hash}`. */

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { RoleRef } from '../remediation/outcome.js';
 
 /** The parts of an EventBridge "AWS API Call via CloudTrail" event for IAM that we rely on. */
