@@ -20,6 +20,12 @@ export interface Config {
   iamMaxAttempts: number;
   /** Roles the reconcile sweep fixes at once (IAM's request quota is account-wide: keep it small). */
   sweepConcurrency: number;
+  /**
+   * Where SDK clients take credentials from: `environment` inside Lambda (the runtime always sets the role's keys as
+   * environment variables, so the rest of the default chain is dead weight at start), `default-chain` elsewhere
+   * (CLI, tests: profiles, SSO, env).
+   */
+  credentialSource: 'environment' | 'default-chain';
   /** Health check (issue 4): the settings below. */
   health: HealthSettings;
 }
@@ -203,6 +209,8 @@ const EnvSchema = z.object({
   SLACK_WEBHOOK_PARAMETER: z.optional(z.string()),
   AWS_REGION: z.optional(z.string()),
   AWS_DEFAULT_REGION: z.optional(z.string()),
+  AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
+  AWS_ACCESS_KEY_ID: z.optional(z.string()),
 });
 
 /**
@@ -228,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     roleNotFoundRetryMs: e.ROLE_NOT_FOUND_RETRY_SECONDS * 1000,
     iamMaxAttempts: e.IAM_MAX_ATTEMPTS,
     sweepConcurrency: e.SWEEP_CONCURRENCY,
+    credentialSource: e.AWS_LAMBDA_FUNCTION_NAME && e.AWS_ACCESS_KEY_ID ? 'environment' : 'default-chain',
     health: healthSettings(e, region),
   };
 }

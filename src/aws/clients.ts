@@ -7,15 +7,29 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { Config } from '../config.js';
+
+/**
+ * In Lambda the role's credentials are always in the environment: resolve them there directly instead of walking the
+ * default chain (env, SSO, ini, process, web identity, container/IMDS). Elsewhere keep the standard chain.
+ */
+export function credentialsFor(config: Partial<Pick<Config, 'credentialSource'>>): {
+  credentials?: ReturnType<typeof fromEnv>;
+} {
+  return config.credentialSource === 'environment' ? { credentials: fromEnv() } : {};
+}
 
 /**
  * The one place IAM clients are built. IAM is global: the SDK resolves its endpoint from any region
  * of the partition; `AWS_ENDPOINT_URL` (moto, a proxy) is honoured by the SDK itself.
  * Adaptive retries add client-side rate limiting, which suits IAM's account-wide request quota.
  */
-export function createIamClient(config: Pick<Config, 'region' | 'iamMaxAttempts'>): IAMClient {
+export function createIamClient(
+  config: Pick<Config, 'region' | 'iamMaxAttempts'> & Partial<Pick<Config, 'credentialSource'>>,
+): IAMClient {
   return new IAMClient({
+    ...credentialsFor(config),
     region: config.region,
     maxAttempts: config.iamMaxAttempts,
     retryMode: 'adaptive',
