@@ -1,0 +1,247 @@
+/**
+ * `npm run bench`: one table of what the deployed functions cost, measured in one run on this machine.
+ * - per function: zipped artifact and minified JS sizes, from `serverless package` into a temporary directory;
+ * - per function: whole-process start (median of fresh Node processes that import the bundled handler, which builds
+ *   its clients at import) next to a bare `node -e 0` measured in the same rounds, and their ratio;
+ * - remediation: AWS calls per event for a new role and for a compliant one, counted at a loopback proxy in front of
+ *   moto while the bundled handler runs, beside the minimum the design allows;
+ * - the sweep's figures from `npm run bench:sweep`, when that script exists.
+ * Numbers are printed, never asserted; size budgets are enforced by scripts/check-budgets.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { createRoleEvent } from '../test/support/cloudtrail-event.js';
+import { startFaultProxy } from '../test/support/fault-proxy.js';
+import { createToolkitRole } from '../test/support/iam-fixtures.js';
+import { MOTO_MISSING_MESSAGE, motoAvailable, startMoto } from '../test/support/moto.js';
+import { budgetFor, type FunctionArtifact, kb, packageService, readArtifacts } from './lib/artifacts.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
+const START_TARGET = 2.2;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+/** Environment a Lambda function sees: its own variables, the role's keys, no profile, Node 22 (no SDK warning). */
+function lambdaEnv(fn: FunctionArtifact): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    ...fn.environment,
+    AWS_LAMBDA_FUNCTION_NAME: `agentcore-guard-bench-${fn.name}`,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'ASIABENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_SESSION_TOKEN: 'bench',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+interface Unpacked {
+  fn: FunctionArtifact;
+  dir: string;
+  /** Absolute path of the handler's module file inside the unpacked artifact. */
+  modulePath: string;
+  runner: string;
+}
+
+function unpack(fn: FunctionArtifact, root: string): Unpacked {
+  const dir = join(root, fn.name);
+  mkdirSync(dir, { recursive: true });
+  const result = spawnSync('unzip', ['-q', '-o', fn.zipPath, '-d', dir], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`unzip ${fn.zipPath} failed: ${result.stderr}`);
+  const base = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
+  const candidates = ['.mjs', '.js', '.cjs'].map((ext) => join(dir, base + ext));
+  const modulePath = candidates.find((p) => spawnSync('test', ['-f', p]).status === 0);
+  if (!modulePath) throw new Error(`handler module ${base}.{mjs,js,cjs} not found in ${fn.zipPath}`);
+  const exportName = fn.handler.slice(fn.handler.lastIndexOf('.') + 1);
+  // What Lambda's runtime does at init: import the module (which loads config and builds its clients).
+  const runner = join(dir, '__bench_start.mjs');
+  writeFileSync(
+    runner,
+    `const t0 = performance.now();\n` +
+      `const m = await import(${JSON.stringify(pathToFileURL(modulePath).href)});\n` +
+      `if (typeof m[${JSON.stringify(exportName)}] !== 'function') throw new Error('no ${exportName} export');\n` +
+      `process.stdout.write(String(performance.now() - t0));\n`,
+  );
+  return { fn, dir, modulePath, runner };
+}
+
+interface StartFigures {
+  wallMs: number;
+  importMs: number;
+  error?: string;
+}
+
+function timeProcess(args: string[], env: NodeJS.ProcessEnv): { wallMs: number; stdout: string; error?: string } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+  const wallMs = performance.now() - t0;
+  const error =
+    r.status === 0
+      ? undefined
+      : (r.stderr
+          .trim()
+          .split('\n')
+          .find((l) => /Error/.test(l)) ?? `exit ${r.status}`);
+  return { wallMs, stdout: r.stdout, ...(error ? { error } : {}) };
+}
+
+/** Bare node and each handler, interleaved round by round so that machine load hits all alike. */
+function measureStarts(unpacked: Unpacked[]): { bareMs: number; byFn: Map<string, StartFigures> } {
+  const bare: number[] = [];
+  const walls = new Map<string, number[]>();
+  const imports = new Map<string, number[]>();
+  const errors = new Map<string, string>();
+  const bareEnv = { PATH: process.env.PATH };
+  timeProcess(['-e', '0'], bareEnv); // warm the file cache
+  for (const u of unpacked) timeProcess([u.runner], lambdaEnv(u.fn));
+  for (let round = 0; round < ROUNDS; round++) {
+    bare.push(timeProcess(['-e', '0'], bareEnv).wallMs);
+    for (const u of unpacked) {
+      if (errors.has(u.fn.name)) continue;
+      const r = timeProcess([u.runner], lambdaEnv(u.fn));
+      if (r.error) {
+        errors.set(u.fn.name, r.error);
+        continue;
+      }
+      walls.set(u.fn.name, [...(walls.get(u.fn.name) ?? []), r.wallMs]);
+      imports.set(u.fn.name, [...(imports.get(u.fn.name) ?? []), Number(r.stdout)]);
+    }
+  }
+  const byFn = new Map<string, StartFigures>();
+  for (const u of unpacked) {
+    const error = errors.get(u.fn.name);
+    byFn.set(u.fn.name, {
+      wallMs: median(walls.get(u.fn.name) ?? [Number.NaN]),
+      importMs: median(imports.get(u.fn.name) ?? [Number.NaN]),
+      ...(error ? { error } : {}),
+    });
+  }
+  return { bareMs: median(bare), byFn };
+}
+
+/** Runs the bundled remediate handler against moto through a counting proxy (no faults injected). */
+async function remediationCalls(remediate: Unpacked): Promise<{ newRole: number; compliant: number }> {
+  const moto = await startMoto();
+  const proxy = await startFaultProxy({ target: moto.endpoint, seed: 1 });
+  const saved = { ...process.env };
+  try {
+    Object.assign(process.env, lambdaEnv(remediate.fn), {
+      AWS_ENDPOINT_URL: proxy.endpoint,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    const direct = new IAMClient({
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    });
+    const prefix = (remediate.fn.environment.ROLE_PREFIXES ?? 'AmazonBedrockAgentCoreSDKRuntime-').split(',')[0];
+    const roleName = `${prefix}us-east-1-0b5e4c3d2a`;
+    const roleArn = await createToolkitRole(direct, roleName, { agent: 'bench' });
+    const mod = (await import(pathToFileURL(remediate.modulePath).href)) as {
+      handler: (event: unknown) => Promise<{ status: string }>;
+    };
+    const count = async () => {
+      proxy.resetStats();
+      const outcome = await mod.handler(createRoleEvent({ roleName, roleArn }));
+      const calls = Object.values(proxy.stats().requests).reduce((a, b) => a + b, 0);
+      return { calls, status: outcome.status };
+    };
+    const first = await count();
+    const second = await count();
+    if (first.status !== 'remediated' || second.status !== 'compliant') {
+      throw new Error(`unexpected outcomes: ${first.status}, then ${second.status}`);
+    }
+    return { newRole: first.calls, compliant: second.calls };
+  } finally {
+    process.env = saved;
+    await proxy.stop();
+    await moto.stop();
+  }
+}
+
+function sweepFigures(): string[] {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts?: Record<string, string> };
+  if (!pkg.scripts?.['bench:sweep']) return ['not yet available (no bench:sweep script)'];
+  const r = spawnSync('npm', ['run', '-s', 'bench:sweep'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const lines = `${r.stdout}`.trimEnd().split('\n');
+  return r.status === 0 ? lines : [...lines, `bench:sweep failed (exit ${r.status}): ${r.stderr.trim().slice(-500)}`];
+}
+
+const work = mkdtempSync(join(tmpdir(), 'agentcore-guard-bench-'));
+try {
+  console.error(`Packaging (serverless package → ${work}) …`);
+  packageService(join(work, 'package'));
+  const artifacts = readArtifacts(join(work, 'package'));
+  const unpacked = artifacts.map((fn) => unpack(fn, join(work, 'unpacked')));
+  console.error(`Measuring process starts: ${ROUNDS} rounds of bare node + ${unpacked.length} handler(s) …`);
+  const starts = measureStarts(unpacked);
+  const remediate = unpacked.find((u) => u.fn.name === 'remediate');
+  let calls: { newRole: number; compliant: number } | string = 'remediate function not packaged';
+  if (!remediate) calls = 'remediate function not packaged';
+  else if (!motoAvailable()) calls = MOTO_MISSING_MESSAGE;
+  else {
+    console.error('Counting remediation calls against moto …');
+    calls = await remediationCalls(remediate);
+  }
+  console.error('Running bench:sweep …');
+  const sweep = sweepFigures();
+
+  const rows: [string, string, string][] = [];
+  for (const u of unpacked) {
+    const f = u.fn;
+    const s = starts.byFn.get(f.name);
+    rows.push([`${f.name}: zipped artifact`, kb(f.zipBytes), `≤ ${kb(budgetFor(f.name))}`]);
+    rows.push([
+      `${f.name}: minified JS (zipped)`,
+      `${kb(f.jsBytes)} (${kb(f.jsZippedBytes)})${f.mapBytes ? ` + maps ${kb(f.mapBytes)}` : ''}`,
+      '',
+    ]);
+    if (!s || s.error) {
+      rows.push([`${f.name}: process start`, `failed: ${s?.error ?? 'not measured'}`, '']);
+    } else {
+      const ratio = s.wallMs / starts.bareMs;
+      rows.push([
+        `${f.name}: process start, median of ${ROUNDS}`,
+        `${s.wallMs.toFixed(0)} ms = ${ratio.toFixed(2)} × bare node`,
+        f.name === 'remediate' ? `≤ ${START_TARGET} ×` : '',
+      ]);
+      rows.push([`${f.name}: module init (import + clients)`, `${s.importMs.toFixed(1)} ms`, '']);
+    }
+  }
+  rows.push([`bare node -e 0, median of ${ROUNDS}`, `${starts.bareMs.toFixed(0)} ms`, '']);
+  if (typeof calls === 'string') {
+    rows.push(['remediation: AWS calls per event', calls, '']);
+  } else {
+    rows.push(['remediation: AWS calls, new role (toolkit policy)', String(calls.newRole), 'minimum 5']);
+    rows.push(['remediation: AWS calls, compliant role', String(calls.compliant), 'minimum 1']);
+  }
+  rows.push(['sweep (npm run bench:sweep)', sweep.length === 1 ? (sweep[0] as string) : 'see below', '']);
+
+  const widths = [0, 1, 2].map((i) =>
+    Math.max(...rows.map((r) => r[i]?.length ?? 0), ['measure', 'measured', 'target'][i]?.length ?? 0),
+  );
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  console.log(
+    `agentcore-guard bench, ${new Date().toISOString()}, node ${process.version}, ${process.platform}/${process.arch}`,
+  );
+  console.log(line(['measure', 'measured', 'target']));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(r));
+  if (sweep.length > 1) {
+    console.log('\nnpm run bench:sweep:');
+    for (const l of sweep) console.log(`  ${l}`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * Size budgets for the packaged Lambda artifacts, in bytes of the zip as deployed. Checked in CI by
+ * scripts/check-budgets.ts; bench prints them beside the measured sizes. The remediate budget comes from issue 5
+ * (the IAM client alone is ~150 KB zipped as CommonJS); the others are the measured size plus headroom, set when
+ * each function landed, so that an accidental dependency (a whole SDK, full zod, source maps) fails the build.
+ */
+export const ZIP_BUDGETS: Record<string, number> = {
+  remediate: 170 * 1024,
+};
+/** For a function without its own budget yet: generous, but catches a bundle that swallowed node_modules. */
+export const DEFAULT_ZIP_BUDGET = 400 * 1024;
+
+export interface FunctionArtifact {
+  name: string;
+  /** e.g. `handlers/remediate.handler` */
+  handler: string;
+  zipPath: string;
+  zipBytes: number;
+  /** Uncompressed and compressed sizes of the JavaScript in the zip (source maps not counted). */
+  jsBytes: number;
+  jsZippedBytes: number;
+  /** Uncompressed bytes of source maps shipped in the zip. */
+  mapBytes: number;
+  environment: Record<string, string>;
+}
+
+export class PackagingError extends Error {
+  override name = 'PackagingError';
+}
+
+/** `serverless package` (osls) into `dir`, offline, with dummy credentials: nothing is deployed. */
+export function packageService(dir: string, cwd = process.cwd()): void {
+  mkdirSync(dir, { recursive: true });
+  const result = spawnSync('npx', ['serverless', 'package', '--package', dir], {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'bench',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'bench',
+      SLS_TELEMETRY_DISABLED: '1',
+    },
+  });
+  if (result.status !== 0) {
+    throw new PackagingError(
+      `serverless package failed (exit ${result.status}). Run \`npx serverless package\` to see why.\n${result.stderr}${result.stdout}`,
+    );
+  }
+}
+
+interface ZipEntry {
+  name: string;
+  size: number;
+  compressed: number;
+}
+
+/** Entries of a zip with their sizes, via `unzip -v` (Info-ZIP, present on CI images and here). */
+export function zipEntries(zipPath: string): ZipEntry[] {
+  const result = spawnSync('unzip', ['-v', zipPath], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    throw new PackagingError(
+      `could not list ${zipPath} with \`unzip -v\`; install Info-ZIP unzip. ${result.stderr ?? ''}`,
+    );
+  }
+  const entries: ZipEntry[] = [];
+  for (const line of result.stdout.split('\n')) {
+    // Length Method Size Cmpr Date Time CRC-32 Name
+    const m = /^\s*(\d+)\s+\S+\s+(\d+)\s+\S+\s+\S+\s+\S+\s+[0-9a-f]{8}\s+(.+)$/.exec(line);
+    if (m) entries.push({ size: Number(m[1]), compressed: Number(m[2]), name: m[3] as string });
+  }
+  return entries;
+}
+
+const isJs = (name: string) => /\.(?:m|c)?js$/.test(name);
+
+/** The functions of a packaged service (from serverless-state.json), with their artifact sizes. */
+export function readArtifacts(packageDir: string): FunctionArtifact[] {
+  const statePath = join(packageDir, 'serverless-state.json');
+  if (!existsSync(statePath))
+    throw new PackagingError(`${statePath} not found: is ${packageDir} a serverless package dir?`);
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as {
+    service: {
+      provider?: { environment?: Record<string, unknown> };
+      functions?: Record<
+        string,
+        { handler: string; package?: { artifact?: string }; environment?: Record<string, unknown> }
+      >;
+    };
+  };
+  const providerEnv = state.service.provider?.environment ?? {};
+  return Object.entries(state.service.functions ?? {}).map(([name, fn]) => {
+    const zipPath = resolve(packageDir, `${name}.zip`);
+    if (!existsSync(zipPath)) throw new PackagingError(`no artifact ${zipPath}; package with individually: true`);
+    const entries = zipEntries(zipPath);
+    const js = entries.filter((e) => isJs(e.name));
+    const environment: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...providerEnv, ...(fn.environment ?? {}) })) {
+      // CloudFormation references (Ref, Fn::GetAtt…) have no value before deployment: use a well-formed stand-in.
+      environment[key] = typeof value === 'string' || typeof value === 'number' ? String(value) : placeholderFor(key);
+    }
+    return {
+      name,
+      handler: fn.handler,
+      zipPath,
+      zipBytes: statSync(zipPath).size,
+      jsBytes: js.reduce((n, e) => n + e.size, 0),
+      jsZippedBytes: js.reduce((n, e) => n + e.compressed, 0),
+      mapBytes: entries.filter((e) => e.name.endsWith('.map')).reduce((n, e) => n + e.size, 0),
+      environment,
+    };
+  });
+}
+
+function placeholderFor(key: string): string {
+  const k = key.toUpperCase();
+  if (k.includes('TOPIC')) return 'arn:aws:sns:us-east-1:123456789012:agentcore-guard-alerts';
+  if (k.includes('QUEUE') && k.includes('URL'))
+    return 'https://sqs.us-east-1.amazonaws.com/123456789012/agentcore-guard';
+  if (k.includes('ARN')) return 'arn:aws:iam::123456789012:role/placeholder';
+  if (k.includes('TABLE')) return 'agentcore-guard-state';
+  if (k.includes('PARAMETER')) return '/agentcore-guard/placeholder';
+  return 'placeholder';
+}
+
+export const budgetFor = (fn: string): number => ZIP_BUDGETS[fn] ?? DEFAULT_ZIP_BUDGET;
+
+export const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
