@@ -111,23 +111,9 @@ async function deliver(events: Delivery[]): Promise<DeliveryReport> {
   return report;
 }
 
-beforeAll(async () => {
-  moto = await startMoto();
-  useEndpoint(moto.endpoint);
-  direct = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1' });
-  proxy = await startFaultProxy({ target: moto.endpoint, seed: 20261126, rates: FAULTS });
-  // The handler reads these at import; every container below is a fresh import.
-  process.env.AWS_ENDPOINT_URL = proxy.endpoint;
-  process.env.ROLE_PREFIXES = PREFIX;
-  process.env.POLICY_NAME = POLICY_NAME;
-  process.env.POLICY_PROFILE = 'least-privilege';
-  process.env.ROLE_NOT_FOUND_RETRY_SECONDS = '1';
-  // Two SDK attempts per call instead of the default eight, so that some events really exhaust their retries.
-  process.env.IAM_MAX_ATTEMPTS = '2';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-
-  // Roles as the toolkit leaves them: created, with its own inline policy, without Code Interpreter access.
+/** Roles as the toolkit leaves them: created, with its own inline policy, without Code Interpreter access. */
+async function createToolkitRoles(): Promise<void> {
+  roleArns.clear();
   for (let start = 0; start < ROLE_COUNT; start += 20) {
     await Promise.all(
       Array.from({ length: Math.min(20, ROLE_COUNT - start) }, async (_, k) => {
@@ -149,6 +135,23 @@ beforeAll(async () => {
       }),
     );
   }
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  useEndpoint(moto.endpoint);
+  direct = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1' });
+  proxy = await startFaultProxy({ target: moto.endpoint, seed: 20261126, rates: FAULTS });
+  // The handler reads these at import; every container below is a fresh import.
+  process.env.AWS_ENDPOINT_URL = proxy.endpoint;
+  process.env.ROLE_PREFIXES = PREFIX;
+  process.env.POLICY_NAME = POLICY_NAME;
+  process.env.POLICY_PROFILE = 'least-privilege';
+  process.env.ROLE_NOT_FOUND_RETRY_SECONDS = '1';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+  await createToolkitRoles();
 }, 120_000);
 
 afterAll(async () => {
@@ -166,6 +169,8 @@ describe('remediation under 30 % injected IAM faults', () => {
   const compliantAfterFirst = new Set<string>();
 
   beforeAll(async () => {
+    // Two SDK attempts per call instead of the default eight, so that some events really exhaust their retries.
+    process.env.IAM_MAX_ATTEMPTS = '2';
     const events = Array.from({ length: ROLE_COUNT }, (_, i) => {
       const name = roleName(i);
       return {
@@ -255,5 +260,36 @@ describe('remediation under 30 % injected IAM faults', () => {
     // Assess
     expect(redrive.deadLetters).toEqual([]);
     expect(results.filter((ok) => !ok)).toHaveLength(0);
+  });
+});
+
+describe('remediation with the shipped retry settings under 30 % injected IAM faults', () => {
+  let report: DeliveryReport;
+
+  beforeAll(async () => {
+    // Prepare: a fresh account with the same 200 roles, and the default IAM_MAX_ATTEMPTS (8, adaptive retries).
+    await moto.reset();
+    await createToolkitRoles();
+    delete process.env.IAM_MAX_ATTEMPTS;
+    proxy.resetStats();
+    // Act
+    report = await deliver(
+      Array.from({ length: ROLE_COUNT }, (_, i) => ({
+        event: createRoleEvent({ roleName: roleName(i), roleArn: roleArns.get(roleName(i)) ?? '' }),
+        roleName: roleName(i),
+        attempt: 1,
+      })),
+    );
+  }, 240_000);
+
+  it('absorbs the faults: every event succeeds within its deliveries, none reaches the dead-letter list', async () => {
+    // Assess
+    const compliant = await Promise.all(
+      Array.from({ length: ROLE_COUNT }, (_, i) => storedPolicyIsDesired(roleName(i))),
+    );
+    expect(proxy.stats().injected.throttle).toBeGreaterThan(0);
+    expect(report.deadLetters).toEqual([]);
+    expect(report.falseRemediated).toEqual([]);
+    expect(compliant.filter((ok) => !ok)).toHaveLength(0);
   });
 });
