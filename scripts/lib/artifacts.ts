@@ -3,16 +3,23 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
- * Size budgets for the packaged Lambda artifacts, in bytes of the zip as deployed. Checked in CI by
- * scripts/check-budgets.ts; bench prints them beside the measured sizes. The remediate budget comes from issue 5
- * (the IAM client alone is ~150 KB zipped as CommonJS); the others are the measured size plus headroom, set when
- * each function landed, so that an accidental dependency (a whole SDK, full zod, source maps) fails the build.
+ * Size budgets for the packaged Lambda artifacts, checked in CI by scripts/check-budgets.ts and printed by bench.
+ * - `js`: the compressed size of the JavaScript inside the zip, i.e. the "zipped JS" of issue 5 (remediate: 170 KB;
+ *   the IAM client alone is ~150 KB as CommonJS). This is what Lambda parses and runs at every cold start.
+ * - `artifact`: the whole zip as deployed, source maps included (they ship for debugging and are not read at run
+ *   time); a looser bound that catches, say, `sourcesContent` switched on or a dependency copied beside the bundle.
+ * The other functions get the measured size plus headroom when they land, so that an accidental dependency (a whole
+ * SDK, full zod, the default credential chain) fails the build.
  */
-export const ZIP_BUDGETS: Record<string, number> = {
-  remediate: 170 * 1024,
+export interface SizeBudget {
+  js: number;
+  artifact: number;
+}
+export const SIZE_BUDGETS: Record<string, SizeBudget> = {
+  remediate: { js: 170 * 1024, artifact: 340 * 1024 },
 };
 /** For a function without its own budget yet: generous, but catches a bundle that swallowed node_modules. */
-export const DEFAULT_ZIP_BUDGET = 400 * 1024;
+export const DEFAULT_SIZE_BUDGET: SizeBudget = { js: 400 * 1024, artifact: 800 * 1024 };
 
 export interface FunctionArtifact {
   name: string;
@@ -126,6 +133,6 @@ function placeholderFor(key: string): string {
   return 'placeholder';
 }
 
-export const budgetFor = (fn: string): number => ZIP_BUDGETS[fn] ?? DEFAULT_ZIP_BUDGET;
+export const budgetFor = (fn: string): SizeBudget => SIZE_BUDGETS[fn] ?? DEFAULT_SIZE_BUDGET;
 
 export const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
