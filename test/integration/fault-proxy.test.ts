@@ -108,6 +108,19 @@ describe('fault proxy', () => {
     expect(injected.serverError + injected.reset).toBeGreaterThan(0);
   });
 
+  it('injects faults only into the actions it is told to', async () => {
+    // Prepare
+    proxy.setRates({ throttle: 1 }, ['GetRole']);
+    const iam = client(proxy.endpoint);
+    // Act
+    const listed = await iam.send(new ListRolesCommand({}));
+    const error = await iam.send(new GetRoleCommand({ RoleName: 'Any' })).catch((e: unknown) => e);
+    // Assess
+    expect(listed.Roles).toEqual([]);
+    expect(error).toMatchObject({ name: 'Throttling' });
+    expect(proxy.stats().injectedByAction).toEqual({ 'GetRole:throttle': 1 });
+  });
+
   it('draws the same fault sequence from the same seed', () => {
     // Prepare
     const a = seededRandom(42);

@@ -37,6 +37,8 @@ export interface FaultProxyOptions {
   rates?: Partial<FaultRates>;
   /** Added latency bounds in milliseconds, inclusive. Default [5, 40]. */
   latencyMs?: readonly [number, number];
+  /** Only these API actions receive faults (default: all). Others are forwarded untouched, without a draw. */
+  faultActions?: readonly string[];
 }
 
 export interface FaultProxyStats {
@@ -53,8 +55,8 @@ export interface FaultProxyStats {
 export interface FaultProxy {
   endpoint: string;
   stats(): FaultProxyStats;
-  /** Changes the fault rates from now on (e.g. `{}` for a clean pass). */
-  setRates(rates: Partial<FaultRates>): void;
+  /** Changes the fault rates from now on (e.g. `{}` for a clean pass), and optionally which actions get faults. */
+  setRates(rates: Partial<FaultRates>, faultActions?: readonly string[]): void;
   /** Zeroes the counters. */
   resetStats(): void;
   stop(): Promise<void>;
@@ -117,6 +119,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const [minLatency, maxLatency] = options.latencyMs ?? [5, 40];
   let rates: FaultRates = { ...NO_FAULTS, ...options.rates };
   validateRates(rates);
+  let faultActions = options.faultActions ? new Set(options.faultActions) : undefined;
 
   let stats: FaultProxyStats;
   const resetStats = () => {
@@ -176,7 +179,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const body = await readBody(req);
     const action = actionOf(body, req.url);
     bump(stats.requests, action);
-    const { fault, delayMs, status5xx } = draw();
+    const { fault, delayMs, status5xx } =
+      faultActions && !faultActions.has(action) ? { fault: undefined, delayMs: 0, status5xx: 500 } : draw();
     if (delayMs > 0) {
       stats.injected.latency++;
       await new Promise((r) => setTimeout(r, delayMs));
@@ -227,10 +231,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stats: () => structuredClone(stats),
-    setRates(next) {
+    setRates(next, actions) {
       const candidate = { ...NO_FAULTS, ...next };
       validateRates(candidate);
       rates = candidate;
+      faultActions = actions ? new Set(actions) : undefined;
     },
     resetStats,
     stop: () =>
