@@ -7,6 +7,7 @@
  *   moto while the bundled handler runs, beside the minimum the design allows;
  * - the sweep's figures from `npm run bench:sweep`, when that script exists.
  * Numbers are printed, never asserted; size budgets are enforced by scripts/check-budgets.ts.
+ * BENCH_ROUNDS (default 21) sets the number of process starts; BENCH_SKIP_SWEEP=1 leaves out bench:sweep (~2 min).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -171,6 +172,7 @@ async function remediationCalls(remediate: Unpacked): Promise<{ newRole: number;
 }
 
 function sweepFigures(): string[] {
+  if (process.env.BENCH_SKIP_SWEEP === '1') return ['skipped (BENCH_SKIP_SWEEP=1)'];
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts?: Record<string, string> };
   if (!pkg.scripts?.['bench:sweep']) return ['not yet available (no bench:sweep script)'];
   const r = spawnSync('npm', ['run', '-s', 'bench:sweep'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
