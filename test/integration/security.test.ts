@@ -57,6 +57,7 @@ describe('IAM write access of the function roles (packaged template)', () => {
     const roles = functionRoles(template);
     // Assess
     expect(roles.size).toBeGreaterThan(0);
+    expect(new Set(roles.values()).size).toBe(roles.size);
     for (const role of roles.values()) expect(template.Resources[role]?.Type).toBe('AWS::IAM::Role');
   });
 
