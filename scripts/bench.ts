@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { build } from 'esbuild';
 import { createRoleEvent } from '../test/support/cloudtrail-event.js';
 import { startFaultProxy } from '../test/support/fault-proxy.js';
 import { createToolkitRole } from '../test/support/iam-fixtures.js';
@@ -72,6 +73,81 @@ function unpack(fn: FunctionArtifact, root: string): Unpacked {
       `const m = await import(${JSON.stringify(pathToFileURL(modulePath).href)});\n` +
       `if (typeof m[${JSON.stringify(exportName)}] !== 'function') throw new Error('no ${exportName} export');\n` +
       `process.stdout.write(String(performance.now() - t0));\n`,
+  );
+  return { fn, dir, modulePath, runner };
+}
+
+/** esbuild options of the packaged service (custom.esbuild), without serverless-esbuild's own keys. */
+const PLUGIN_ONLY_KEYS = new Set([
+  'concurrency',
+  'zipConcurrency',
+  'exclude',
+  'nativeZip',
+  'packager',
+  'packagePath',
+  'watch',
+  'keepOutputDirectory',
+  'packagerOptions',
+  'installExtraArgs',
+  'outputFileExtension',
+  'outputBuildFolder',
+  'outputWorkFolder',
+  'nodeExternals',
+  'skipBuild',
+  'skipRebuild',
+  'skipBuildExcludeFns',
+  'stripEntryResolveExtensions',
+  'disposeContext',
+  'external',
+  'plugins',
+  'config',
+]);
+
+/**
+ * The floor the handlers stand on: a module that only builds an IAM client, bundled with the very same esbuild
+ * settings as the functions. Its start next to the handlers' shows what our own code and libraries add.
+ */
+async function referenceIamClient(packageDir: string, root: string): Promise<Unpacked> {
+  const state = JSON.parse(readFileSync(join(packageDir, 'serverless-state.json'), 'utf8')) as {
+    service: { custom?: { esbuild?: Record<string, unknown> } };
+  };
+  const options = Object.fromEntries(
+    Object.entries(state.service.custom?.esbuild ?? {}).filter(([k]) => !PLUGIN_ONLY_KEYS.has(k)),
+  );
+  const dir = join(root, 'reference-iam-client');
+  mkdirSync(dir, { recursive: true });
+  const modulePath = join(dir, 'iam-client.mjs');
+  await build({
+    ...options,
+    bundle: true,
+    stdin: {
+      contents:
+        "import { IAMClient } from '@aws-sdk/client-iam';\n" +
+        "export const iam = new IAMClient({ region: process.env.AWS_REGION, maxAttempts: 8, retryMode: 'adaptive' });\n" +
+        'export const handler = async () => iam;\n',
+      resolveDir: process.cwd(),
+      loader: 'js',
+    },
+    absWorkingDir: process.cwd(),
+    outfile: modulePath,
+    sourcemap: false,
+    logLevel: 'warning',
+  });
+  const fn: FunctionArtifact = {
+    name: 'IAM client alone',
+    handler: 'iam-client.handler',
+    zipPath: '',
+    zipBytes: 0,
+    jsBytes: 0,
+    jsZippedBytes: 0,
+    mapBytes: 0,
+    environment: {},
+  };
+  const runner = join(dir, '__bench_start.mjs');
+  writeFileSync(
+    runner,
+    `const t0 = performance.now();\nawait import(${JSON.stringify(pathToFileURL(modulePath).href)});\n` +
+      'process.stdout.write(String(performance.now() - t0));\n',
   );
   return { fn, dir, modulePath, runner };
 }
@@ -186,8 +262,9 @@ try {
   packageService(join(work, 'package'));
   const artifacts = readArtifacts(join(work, 'package'));
   const unpacked = artifacts.map((fn) => unpack(fn, join(work, 'unpacked')));
+  const reference = await referenceIamClient(join(work, 'package'), join(work, 'unpacked'));
   console.error(`Measuring process starts: ${ROUNDS} rounds of bare node + ${unpacked.length} handler(s) …`);
-  const starts = measureStarts(unpacked);
+  const starts = measureStarts([...unpacked, reference]);
   const remediate = unpacked.find((u) => u.fn.name === 'remediate');
   let calls: { newRole: number; compliant: number } | string = 'remediate function not packaged';
   if (!remediate) calls = 'remediate function not packaged';
@@ -222,6 +299,14 @@ try {
       rows.push([`${f.name}: module init (import + clients)`, `${s.importMs.toFixed(1)} ms`, '']);
     }
   }
+  const ref = starts.byFn.get(reference.fn.name);
+  rows.push([
+    'reference: IAM client alone, same bundling',
+    ref && !ref.error
+      ? `${ref.wallMs.toFixed(0)} ms = ${(ref.wallMs / starts.bareMs).toFixed(2)} × bare node (init ${ref.importMs.toFixed(1)} ms)`
+      : `failed: ${ref?.error ?? 'not measured'}`,
+    '',
+  ]);
   rows.push([`bare node -e 0, median of ${ROUNDS}`, `${starts.bareMs.toFixed(0)} ms`, '']);
   if (typeof calls === 'string') {
     rows.push(['remediation: AWS calls per event', calls, '']);
