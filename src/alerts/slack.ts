@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { ChatNotification } from './messages.js';
 
 /** Slack's incoming-webhook body: `text` is the notification fallback, `blocks` the Block Kit layout. */
