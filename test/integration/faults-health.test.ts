@@ -1,0 +1,166 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readAlertState } from '../../src/alerts/state.js';
+import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
+import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake } from '../support/agentcore-fake.js';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { createToolkitRole } from '../support/iam-fixtures.js';
+import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+
+/**
+ * The real healthcheck handler, end to end, with its failure paths forced: an agent that never answers (the local
+ * AgentCore fake holds the stream open), and SNS failing behind the fault proxy (only SNS is routed through it, with
+ * the SDK's service-specific AWS_ENDPOINT_URL_SNS). moto serves DynamoDB, SNS, SQS and IAM.
+ */
+const TABLE = 'agentcore-guard-health-faults';
+const ARN = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/silent_agent-AbCdE12345';
+const ROLE_NAME = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-5151515151';
+const ROLE = `arn:aws:iam::123456789012:role/${ROLE_NAME}`;
+const PROBE_TIMEOUT_SECONDS = 2;
+
+let moto: MotoServer;
+let fake: AgentCoreFake;
+let proxy: FaultProxy;
+let sqs: SQSClient;
+let ddb: DynamoDBClient;
+let queueUrl: string;
+type Handler = typeof import('../../handlers/healthcheck.js').handler;
+let handler: Handler;
+
+async function delivered(): Promise<string[]> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+  );
+  return Messages.map((m) => (JSON.parse(m.Body ?? '{}') as { Subject?: string }).Subject ?? '');
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  fake = await startAgentCoreFake();
+  useEndpoint(moto.endpoint);
+  proxy = await startFaultProxy({ target: moto.endpoint, seed: 44 });
+  sqs = new SQSClient({});
+  ddb = new DynamoDBClient({});
+  const sns = new SNSClient({});
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'agentRuntimeArn', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'agentRuntimeArn', KeyType: 'HASH' }],
+    }),
+  );
+  const { TopicArn: topicArn = '' } = await sns.send(new CreateTopicCommand({ Name: 'alerts' }));
+  ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-copy' })));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+  // The agent's role can use the Code Interpreter, so the permission probe passes and the prompt decides.
+  const iam = new IAMClient({});
+  await createToolkitRole(iam, ROLE_NAME);
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: ROLE_NAME,
+      PolicyName: 'CodeInterpreterAccess',
+      PolicyDocument: JSON.stringify(leastPrivilegePolicy(parseRoleArn(ROLE))),
+    }),
+  );
+  fake.runtimes.push({
+    agentRuntimeArn: ARN,
+    agentRuntimeId: 'silent_agent-AbCdE12345',
+    agentRuntimeName: 'silent_agent',
+    status: 'READY',
+    roleArn: ROLE,
+  });
+  vi.stubEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE', fake.endpoint);
+  vi.stubEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL', fake.endpoint);
+  vi.stubEnv('AWS_ENDPOINT_URL_SNS', proxy.endpoint);
+  vi.stubEnv('AGENT_RUNTIME_ARNS', ARN);
+  vi.stubEnv('HEALTH_TABLE_NAME', TABLE);
+  vi.stubEnv('ALERT_TOPIC_ARN', topicArn);
+  vi.stubEnv('PROBE_TIMEOUT_SECONDS', String(PROBE_TIMEOUT_SECONDS));
+  // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): fall back to local evaluation at once.
+  vi.stubEnv('IAM_MAX_ATTEMPTS', '1');
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  vi.resetModules();
+  ({ handler } = await import('../../handlers/healthcheck.js'));
+}, 60_000);
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await proxy?.stop();
+  await fake?.stop();
+  await moto?.stop();
+});
+
+beforeEach(() => {
+  proxy.setRates({});
+  proxy.resetStats();
+});
+
+describe('health check with an agent that never answers', () => {
+  it('gives the verdict timeout within the configured bound, and alerts', async () => {
+    // Prepare
+    fake.answer = () => ({ hang: true, contentType: 'text/event-stream' });
+    const started = performance.now();
+    // Act
+    const summary = await handler();
+    const elapsedMs = performance.now() - started;
+    // Assess
+    expect(summary.agents).toEqual([
+      { agentRuntimeArn: ARN, verdict: 'failing', reason: 'timeout', alert: 'published' },
+    ]);
+    expect(elapsedMs).toBeGreaterThanOrEqual(PROBE_TIMEOUT_SECONDS * 1000 - 50);
+    expect(elapsedMs).toBeLessThan(PROBE_TIMEOUT_SECONDS * 1000 + 3_000);
+    expect(await delivered()).toEqual(['[agentcore-guard] FAILING: silent_agent (timeout)']);
+  });
+});
+
+describe('health check when SNS cannot publish', () => {
+  it('does not advance the alert state while every Publish fails, and sends the alert on the next run', async () => {
+    // Prepare: the agent recovers (it really runs the proof program), so a RECOVERED alert is due; SNS answers 5xx
+    // to every attempt.
+    fake.answer = ({ prompt }) => ({ body: JSON.stringify({ result: `digest: ${digestOfProbeToken(prompt)}` }) });
+    const before = await readAlertState(ddb, TABLE, ARN);
+    proxy.setRates({ serverError: 1 }, ['Publish']);
+    // Act
+    const refused = await handler();
+    const stateAfterRefusal = await readAlertState(ddb, TABLE, ARN);
+    const deliveredWhileDown = await delivered();
+    proxy.setRates({});
+    const next = await handler();
+    const deliveredAfter = await delivered();
+    // Assess
+    expect(proxy.stats().injected.serverError).toBeGreaterThan(0);
+    expect(refused.agents[0]).toMatchObject({ verdict: 'healthy' });
+    expect(['publish-failed', 'error']).toContain(refused.agents[0]?.alert);
+    expect(stateAfterRefusal?.status).toBe(before?.status);
+    expect(stateAfterRefusal?.lastAlertAt).toBe(before?.lastAlertAt);
+    expect(deliveredWhileDown).toEqual([]);
+    expect(next.agents[0]?.alert).toBe('published');
+    expect(deliveredAfter).toEqual(['[agentcore-guard] RECOVERED: silent_agent']);
+  });
+
+  it('sends an alert again when SNS applied the Publish but its answer was lost: at least once, never zero', async () => {
+    // Prepare: the agent stops answering again, so a FAILING alert is due; SNS applies each Publish, then the answer
+    // is lost on the way back.
+    fake.answer = () => ({ hang: true, contentType: 'text/event-stream' });
+    proxy.setRates({ appliedThenReset: 1 }, ['Publish']);
+    // Act
+    const lost = await handler();
+    const deliveredWhenLost = await delivered();
+    proxy.setRates({});
+    const next = await handler();
+    const deliveredAfter = await delivered();
+    // Assess
+    expect(['publish-failed', 'error']).toContain(lost.agents[0]?.alert);
+    expect(deliveredWhenLost.length).toBeGreaterThanOrEqual(1);
+    expect(next.agents[0]?.alert).toBe('published');
+    expect(deliveredAfter).toEqual(['[agentcore-guard] FAILING: silent_agent (timeout)']);
+  });
+});
