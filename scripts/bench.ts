@@ -166,9 +166,10 @@ function timeProcess(args: string[], env: NodeJS.ProcessEnv): { wallMs: number; 
     r.status === 0
       ? undefined
       : (r.stderr
-          .trim()
           .split('\n')
-          .find((l) => /Error/.test(l)) ?? `exit ${r.status}`);
+          .find((l) => /^\s*(?:\w*Error|Error)\b.*:/.test(l))
+          ?.trim()
+          .slice(0, 200) ?? `exit ${r.status}`);
   return { wallMs, stdout: r.stdout, ...(error ? { error } : {}) };
 }
 

@@ -118,13 +118,18 @@ export function readArtifacts(packageDir: string): FunctionArtifact[] {
     };
   };
   const providerEnv = state.service.provider?.environment ?? {};
+  const templatePath = join(packageDir, 'cloudformation-template-update-stack.json');
+  const template = existsSync(templatePath)
+    ? (JSON.parse(readFileSync(templatePath, 'utf8')) as { Parameters?: Record<string, { Default?: unknown }> })
+    : {};
   return Object.entries(state.service.functions ?? {}).map(([name, fn]) => {
     const zipPath = resolve(packageDir, `${name}.zip`);
     if (!existsSync(zipPath)) throw new PackagingError(`no artifact ${zipPath}; package with individually: true`);
     const entries = zipEntries(zipPath);
     const js = entries.filter((e) => isJs(e.name));
     const environment: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...providerEnv, ...(fn.environment ?? {}) })) {
+    for (const [key, raw] of Object.entries({ ...providerEnv, ...(fn.environment ?? {}) })) {
+      const value = parameterDefault(template, resolveStateRef(state, raw));
       // CloudFormation references (Ref, Fn::GetAtt…) have no value before deployment: use a well-formed stand-in.
       environment[key] = typeof value === 'string' || typeof value === 'number' ? String(value) : placeholderFor(key);
     }
@@ -139,6 +144,25 @@ export function readArtifacts(packageDir: string): FunctionArtifact[] {
       environment,
     };
   });
+}
+
+/** serverless-state.json replaces repeated values by `{"$ref": "$[\"service\"][…]"}` pointers into itself. */
+function resolveStateRef(root: unknown, value: unknown): unknown {
+  const ref = (value as { $ref?: unknown } | null)?.$ref;
+  if (typeof ref !== 'string' || !ref.startsWith('$')) return value;
+  let node: unknown = root;
+  for (const [, key] of ref.matchAll(/\["((?:[^"\\]|\\.)*)"\]/g)) {
+    node = (node as Record<string, unknown> | undefined)?.[JSON.parse(`"${key}"`) as string];
+  }
+  return node;
+}
+
+/** `{"Ref": "SomeStackParameter"}` → that parameter's default, as a deployment without overrides would get. */
+function parameterDefault(template: { Parameters?: Record<string, { Default?: unknown }> }, value: unknown): unknown {
+  const ref = (value as { Ref?: unknown } | null)?.Ref;
+  return typeof ref === 'string' && template.Parameters?.[ref]?.Default !== undefined
+    ? template.Parameters[ref].Default
+    : value;
 }
 
 function placeholderFor(key: string): string {
