@@ -116,7 +116,8 @@ describe('health check with an agent that never answers', () => {
       { agentRuntimeArn: ARN, verdict: 'failing', reason: 'timeout', alert: 'published' },
     ]);
     expect(elapsedMs).toBeGreaterThanOrEqual(PROBE_TIMEOUT_SECONDS * 1000 - 50);
-    expect(elapsedMs).toBeLessThan(PROBE_TIMEOUT_SECONDS * 1000 + 3_000);
+    // The rest of the run (permission probe, state, SNS) on a loaded 2-core CI machine: a few seconds at most.
+    expect(elapsedMs).toBeLessThan(PROBE_TIMEOUT_SECONDS * 1000 + 5_000);
     expect(await delivered()).toEqual(['[agentcore-guard] FAILING: silent_agent (timeout)']);
   });
 });
