@@ -1,24 +1,5 @@
-import {
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  type IAMClient,
-  paginateListAttachedRolePolicies,
-  paginateListRolePolicies,
-  paginateSimulatePrincipalPolicy,
-} from '@aws-sdk/client-iam';
-import {
-  getDenialReasons,
-  getGrantReasons,
-  type RequestAnalysis,
-  type RequestDenial,
-  type RequestGrant,
-  runSimulation,
-  type SimulationIdentityPolicy,
-} from '@cloud-copilot/iam-simulate';
-import { errorMessage, errorName, isNoSuchEntity } from '../aws/errors.js';
-import { decodePolicyDocument, type PolicyDocument } from '../policy/document.js';
+import { type IAMClient, paginateSimulatePrincipalPolicy } from '@aws-sdk/client-iam';
+import { errorMessage, errorName } from '../aws/errors.js';
 import { CODE_INTERPRETER_ACTIONS, parseRoleArn, type RoleArnParts } from '../policy/profiles.js';
 
 export interface ActionDecision {
@@ -79,6 +60,12 @@ export class LocalSimulationError extends Error {
   override name = 'LocalSimulationError';
 }
 
+/** Loaded on first use: module start-up stays free of the simulator (see local-evaluation.ts). */
+async function evaluateLocally(roleArn: string, role: RoleArnParts, region: string, iam: IAMClient) {
+  const local = await import('./local-evaluation.js');
+  return local.evaluateLocally(roleArn, role, region, iam);
+}
+
 /**
  * Can this role use the Code Interpreter? `simulate` asks IAM (`SimulatePrincipalPolicy`, which also sees
  * policies we cannot read locally); `local` evaluates the role's inline, attached managed and boundary policies
@@ -118,7 +105,7 @@ export function isSimulationUnavailable(error: unknown): boolean {
   return typeof status === 'number' && status >= 500;
 }
 
-function summarize(roleArn: string, method: PermissionReport['method'], decisions: ActionDecision[]) {
+export function summarize(roleArn: string, method: PermissionReport['method'], decisions: ActionDecision[]) {
   const allowedActions = new Set(decisions.filter((d) => d.decision === 'allowed').map((d) => d.action));
   return {
     roleArn,
@@ -164,135 +151,4 @@ async function simulateWithIam(
 function orderLikeCatalog(decisions: ActionDecision[]): ActionDecision[] {
   const order: readonly string[] = CODE_INTERPRETER_ACTIONS;
   return [...decisions].sort((a, b) => order.indexOf(a.action) - order.indexOf(b.action));
-}
-
-interface RolePolicies {
-  identity: SimulationIdentityPolicy[];
-  boundary: SimulationIdentityPolicy[];
-}
-
-async function evaluateLocally(
-  roleArn: string,
-  role: RoleArnParts,
-  region: string,
-  iam: IAMClient,
-): Promise<PermissionReport> {
-  const policies = await readRolePolicies(iam, role.roleName);
-  const decisions: ActionDecision[] = [];
-  for (const action of CODE_INTERPRETER_ACTIONS) {
-    const resource = codeInterpreterResourceFor(action, role, region);
-    const result = await runSimulation(
-      {
-        request: {
-          principal: roleArn,
-          action,
-          // AWS-managed interpreters have no resource policy: the role's own policies decide, as within one account.
-          resource: { resource, accountId: role.account },
-          contextVariables: {},
-        },
-        identityPolicies: policies.identity,
-        permissionBoundaryPolicies: policies.boundary,
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-      },
-      {},
-    );
-    if (result.resultType === 'error') {
-      throw new LocalSimulationError(
-        `Could not evaluate ${action} for ${role.roleName} locally (${result.errors.message}: ` +
-          `${JSON.stringify(result.errors.identityPolicyErrors ?? result.errors.permissionBoundaryErrors ?? {})}). ` +
-          'Check the role with IAM policy simulator instead (run without --offline).',
-      );
-    }
-    const analyses: RequestAnalysis[] =
-      result.resultType === 'single' ? [result.result.analysis] : result.results.map((r) => r.analysis);
-    decisions.push({
-      action,
-      decision:
-        result.overallResult === 'Allowed'
-          ? 'allowed'
-          : result.overallResult === 'ExplicitlyDenied'
-            ? 'explicitDeny'
-            : 'implicitDeny',
-      matchedStatements: dedupe(
-        analyses.flatMap((a) =>
-          result.overallResult === 'Allowed'
-            ? getGrantReasons(a).map(grantStatement)
-            : getDenialReasons(a).flatMap(denialStatement),
-        ),
-      ),
-      resource,
-    });
-  }
-  return summarize(roleArn, 'local', decisions);
-}
-
-function grantStatement(grant: RequestGrant): ActionDecision['matchedStatements'][number] {
-  const policyName = 'policyIdentifier' in grant ? grant.policyIdentifier : grant.policyType;
-  return withSid(policyName, grant.statementId, grant.statementIndex);
-}
-
-function denialStatement(denial: RequestDenial): ActionDecision['matchedStatements'] {
-  if (denial.denialType !== 'Explicit') return [];
-  return [withSid(denial.policyIdentifier ?? denial.policyType, denial.statementId, denial.statementIndex)];
-}
-
-function withSid(policyName: string, sid: string | undefined, statementIndex: number) {
-  return sid ? { policyName, sid, statementIndex } : { policyName, statementIndex };
-}
-
-function dedupe(statements: ActionDecision['matchedStatements']): ActionDecision['matchedStatements'] {
-  const seen = new Map(statements.map((s) => [`${s.policyName}#${s.statementIndex}`, s]));
-  return [...seen.values()];
-}
-
-/** Inline, attached managed (default version) and boundary policies, decoded from IAM's URL encoding. */
-async function readRolePolicies(iam: IAMClient, roleName: string): Promise<RolePolicies> {
-  let boundaryArn: string | undefined;
-  try {
-    const { Role: found } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
-    boundaryArn = found?.PermissionsBoundary?.PermissionsBoundaryArn;
-  } catch (error) {
-    if (isNoSuchEntity(error)) {
-      throw new RoleNotFoundError(
-        `Role ${roleName} does not exist in this account; check the name with \`aws iam get-role\`.`,
-      );
-    }
-    throw error;
-  }
-
-  const inlineNames: string[] = [];
-  for await (const page of paginateListRolePolicies({ client: iam }, { RoleName: roleName })) {
-    inlineNames.push(...(page.PolicyNames ?? []));
-  }
-  const inline = await Promise.all(
-    inlineNames.map(async (name) => {
-      const { PolicyDocument: raw = '' } = await iam.send(
-        new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }),
-      );
-      return { name, policy: decodePolicyDocument(raw) };
-    }),
-  );
-
-  const attachedArns: { arn: string; name: string }[] = [];
-  for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: roleName })) {
-    for (const p of page.AttachedPolicies ?? []) {
-      if (p.PolicyArn) attachedArns.push({ arn: p.PolicyArn, name: p.PolicyName ?? p.PolicyArn });
-    }
-  }
-  const managed = await Promise.all(
-    attachedArns.map(async ({ arn, name }) => ({ name, policy: await managedPolicyDocument(iam, arn) })),
-  );
-  const boundary = boundaryArn
-    ? [{ name: boundaryArn.split('/').pop() ?? boundaryArn, policy: await managedPolicyDocument(iam, boundaryArn) }]
-    : [];
-  return { identity: [...inline, ...managed], boundary };
-}
-
-async function managedPolicyDocument(iam: IAMClient, policyArn: string): Promise<PolicyDocument> {
-  const { Policy: policy } = await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }));
-  const { PolicyVersion: version } = await iam.send(
-    new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: policy?.DefaultVersionId }),
-  );
-  return decodePolicyDocument(version?.Document ?? '');
 }
