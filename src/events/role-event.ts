@@ -1,3 +1,5 @@
+import { parse } from '@aws-lambda-powertools/parser';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import * as z from 'zod/mini';
 import type { RoleRef } from '../remediation/outcome.js';
 
@@ -24,13 +26,8 @@ export type RoleEventResult =
 
 /** Never throws: anything that is not a well-formed IAM role event comes back as `malformed`. */
 export function readRoleEvent(event: unknown): RoleEventResult {
-  const parsed = z.safeParse(RoleApiCallEvent, event);
-  if (!parsed.success) {
-    return {
-      kind: 'malformed',
-      problems: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
-    };
-  }
+  const parsed = parse(event, undefined, RoleApiCallEvent, true);
+  if (!parsed.success) return { kind: 'malformed', problems: describeIssues(parsed.error) };
   const { id, detail } = parsed.data;
   const roleName = detail.requestParameters.roleName;
   if (detail.errorCode !== undefined) {
@@ -49,4 +46,14 @@ export function readRoleEvent(event: unknown): RoleEventResult {
     eventName: detail.eventName,
     role: roleArn ? { roleName, roleArn } : { roleName },
   };
+}
+
+/** Powertools' ParseError carries the schema's issues (Standard Schema shape) as its cause. */
+function describeIssues(error: Error): string[] {
+  const issues = Array.isArray(error.cause) ? (error.cause as StandardSchemaV1.Issue[]) : [];
+  if (issues.length === 0) return [error.message];
+  return issues.slice(0, 5).map((issue) => {
+    const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
+    return `${path || '(event)'}: ${issue.message}`;
+  });
 }
