@@ -4,47 +4,21 @@
  * They reject bad `--param` values at package time; src/config.ts validates the same values again at start-up.
  */
 
+const { ParamError, param, bool, positiveInt } = require('./param-rules.cjs');
+
 const AGENT_RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]{1,128}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const PROBES = ['proof', 'seed', 'custom'];
-const BOOLEANS = { true: 'true', false: 'false', 1: 'true', 0: 'false', yes: 'true', no: 'false' };
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/;
 const SSM_NAME = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
 // The function's timeout is 900 s; one probe must leave room for the others and the alerting.
 const MAX_PROBE_TIMEOUT_SECONDS = 600;
-
-class ParamError extends Error {
-  constructor(name, value, expected) {
-    super(`--param ${name}=${JSON.stringify(value)} is not valid: expected ${expected}.`);
-    this.name = 'ParamError';
-    this.stack = `${this.name}: ${this.message}`;
-  }
-}
-
-async function param(resolveVariable, name) {
-  const value = await resolveVariable(`param:${name}`);
-  return value == null ? '' : String(value).trim();
-}
 
 const list = (raw) =>
   raw
     .split(',')
     .map((v) => v.trim())
     .filter(Boolean);
-
-async function bool(resolveVariable, name, fallback) {
-  const value = (await param(resolveVariable, name)) || fallback;
-  const normalised = BOOLEANS[value.toLowerCase()];
-  if (!normalised) throw new ParamError(name, value, 'true or false');
-  return normalised;
-}
-
-async function positiveInt(resolveVariable, name, fallback, max = Number.MAX_SAFE_INTEGER) {
-  const value = (await param(resolveVariable, name)) || String(fallback);
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new ParamError(name, value, `a whole number from 1 to ${max}`);
-  return String(n);
-}
 
 async function slackWebhookParameter({ resolveVariable }) {
   const value = await param(resolveVariable, 'slackWebhookParameter');

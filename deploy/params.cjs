@@ -6,28 +6,15 @@
  * The rules mirror src/config.ts, which validates the same values again when the function starts.
  */
 
+const { ParamError, param, bool, positiveInt } = require('./param-rules.cjs');
+
 const DEFAULT_ROLE_PREFIX = 'AmazonBedrockAgentCoreSDKRuntime-';
 // IAM role names: letters, digits and +=,.@_- ; a prefix is the start of one (no wildcards).
 const ROLE_PREFIX = /^[\w+=.@-]{1,64}$/;
 const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 const PROFILES = ['least-privilege', 'seed'];
-const BOOLEANS = { true: 'true', false: 'false', 1: 'true', 0: 'false', yes: 'true', no: 'false' };
 // Loose on purpose: SNS sends a confirmation mail, this only catches typos such as a missing "@".
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
-
-class ParamError extends Error {
-  constructor(name, value, expected) {
-    super(`--param ${name}=${JSON.stringify(value)} is not valid: expected ${expected}.`);
-    this.name = 'ParamError';
-    // osls prints the stack of a rejected resolver; the message is the useful part.
-    this.stack = `${this.name}: ${this.message}`;
-  }
-}
-
-async function param(resolveVariable, name) {
-  const value = await resolveVariable(`param:${name}`);
-  return value == null ? '' : String(value).trim();
-}
 
 async function rolePrefixes({ resolveVariable }) {
   const raw = (await param(resolveVariable, 'rolePrefixes')) || DEFAULT_ROLE_PREFIX;
@@ -75,12 +62,7 @@ module.exports = {
     return value;
   },
 
-  dryRun: async ({ resolveVariable }) => {
-    const value = (await param(resolveVariable, 'dryRun')) || 'false';
-    const normalised = BOOLEANS[value.toLowerCase()];
-    if (!normalised) throw new ParamError('dryRun', value, 'true or false');
-    return normalised;
-  },
+  dryRun: async ({ resolveVariable }) => bool(resolveVariable, 'dryRun', 'false'),
 
   /** '' when no alert e-mail is wanted (the subscription is then left out by a Condition). */
   alertEmail: async ({ resolveVariable }) => {
@@ -117,8 +99,6 @@ Object.assign(module.exports, {
 
   /** Roles the reconcile sweep handles at once. */
   reconcileConcurrency: async ({ resolveVariable }) => {
-    const value = (await param(resolveVariable, 'reconcileConcurrency')) || '4';
-    if (!/^[1-9]\d?$/.test(value)) throw new ParamError('reconcileConcurrency', value, 'a whole number from 1 to 99');
-    return value;
+    return positiveInt(resolveVariable, 'reconcileConcurrency', 4, 99);
   },
 });
