@@ -1,11 +1,12 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatNotification } from '../../src/alerts/messages.js';
 import { publishAlert } from '../../src/alerts/publish.js';
 import { readAlertState, recordHealthResult } from '../../src/alerts/state.js';
 import type { HealthResult } from '../../src/verification/verdict.js';
+import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
 const TABLE = 'agentcore-guard-health';
@@ -71,20 +72,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await moto.reset();
   at = Date.parse('2026-11-26T09:00:00.000Z');
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'agentRuntimeArn', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'agentRuntimeArn', KeyType: 'HASH' }],
-    }),
-  );
-  ({ TopicArn: topicArn = '' } = await sns.send(new CreateTopicCommand({ Name: 'agentcore-guard-alerts' })));
-  ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-copy' })));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+  ({ topicArn, queueUrl } = await createAlertInfrastructure({ table: TABLE, topic: 'agentcore-guard-alerts' }));
 });
 
 describe('alerts on state change only', () => {

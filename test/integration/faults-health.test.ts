@@ -1,11 +1,11 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readAlertState } from '../../src/alerts/state.js';
 import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake } from '../support/agentcore-fake.js';
+import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { createToolkitRole } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
@@ -44,21 +44,8 @@ beforeAll(async () => {
   proxy = await startFaultProxy({ target: moto.endpoint, seed: 44 });
   sqs = new SQSClient({});
   ddb = new DynamoDBClient({});
-  const sns = new SNSClient({});
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'agentRuntimeArn', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'agentRuntimeArn', KeyType: 'HASH' }],
-    }),
-  );
-  const { TopicArn: topicArn = '' } = await sns.send(new CreateTopicCommand({ Name: 'alerts' }));
-  ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-copy' })));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+  const infrastructure = await createAlertInfrastructure({ table: TABLE });
+  queueUrl = infrastructure.queueUrl;
   // The agent's role can use the Code Interpreter, so the permission probe passes and the prompt decides.
   const iam = new IAMClient({});
   await createToolkitRole(iam, ROLE_NAME);
@@ -81,7 +68,7 @@ beforeAll(async () => {
   vi.stubEnv('AWS_ENDPOINT_URL_SNS', proxy.endpoint);
   vi.stubEnv('AGENT_RUNTIME_ARNS', ARN);
   vi.stubEnv('HEALTH_TABLE_NAME', TABLE);
-  vi.stubEnv('ALERT_TOPIC_ARN', topicArn);
+  vi.stubEnv('ALERT_TOPIC_ARN', infrastructure.topicArn);
   vi.stubEnv('PROBE_TIMEOUT_SECONDS', String(PROBE_TIMEOUT_SECONDS));
   // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): fall back to local evaluation at once.
   vi.stubEnv('IAM_MAX_ATTEMPTS', '1');

@@ -1,8 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -11,6 +9,7 @@ import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js
 import type { HealthResult } from '../../src/verification/verdict.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
+import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { createToolkitRole } from '../support/iam-fixtures.js';
 import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
@@ -54,22 +53,7 @@ describe('the healthcheck handler end to end', () => {
 
   beforeAll(async () => {
     await moto.reset();
-    const ddb = new DynamoDBClient({});
-    const sns = new SNSClient({});
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'agentRuntimeArn', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'agentRuntimeArn', KeyType: 'HASH' }],
-      }),
-    );
-    ({ TopicArn: topicArn = '' } = await sns.send(new CreateTopicCommand({ Name: 'alerts' })));
-    ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-copy' })));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }));
+    ({ topicArn, queueUrl } = await createAlertInfrastructure({ table: TABLE }));
     // The agent's execution role, as the toolkit leaves it, plus our policy: the agent starts out able to run code.
     const iam = new IAMClient({});
     expect(await createToolkitRole(iam, ROLE_NAME)).toBe(ROLE);
