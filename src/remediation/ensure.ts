@@ -3,15 +3,23 @@ import {
   GetRolePolicyCommand,
   type IAMClient,
   PutRolePolicyCommand,
+  type PutRolePolicyCommandInput,
+  type PutRolePolicyCommandOutput,
   paginateListRolePolicies,
   type Role,
 } from '@aws-sdk/client-iam';
-import { isNoSuchEntity } from '../aws/errors.js';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
+import { errorName, isNoSuchEntity } from '../aws/errors.js';
 import type { Config } from '../config.js';
 import { samePolicy } from '../policy/canonical.js';
 import { decodePolicyDocument, type PolicyDocument } from '../policy/document.js';
 import { buildPolicyDocument, InvalidRoleArnError, parseRoleArn } from '../policy/profiles.js';
-import { assertFitsInlineQuota, policySize } from '../policy/size.js';
+import {
+  assertFitsInlineQuota,
+  InlinePolicySizeLimitError,
+  type InlinePolicySizes,
+  policySize,
+} from '../policy/size.js';
 import { isExcluded, isManagedRoleName } from '../roles/ownership.js';
 import type { RemediationOutcome, RoleRef } from './outcome.js';
 
@@ -66,16 +74,39 @@ export async function ensureCodeInterpreterPolicy(role: RoleRef, deps: Remediati
   if (isExcluded(found.Tags)) return { status: 'excluded', roleName };
 
   const desiredText = JSON.stringify(desired);
-  assertFitsInlineQuota(roleName, {
-    ours: policySize(desiredText),
-    others: await otherInlinePolicySizes(iam, roleName, policyName),
-  });
+  const sizes = { ours: policySize(desiredText), others: await otherInlinePolicySizes(iam, roleName, policyName) };
+  assertFitsInlineQuota(roleName, sizes);
 
   const previous = current ? 'different' : 'absent';
   if (settings.dryRun) return { status: 'would-remediate', roleName, policyName, previous };
 
-  await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: desiredText }));
+  const put = new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: desiredText });
+  put.middlewareStack.add(inlineQuotaIsNotThrottling(roleName, sizes), {
+    step: 'finalizeRequest',
+    priority: 'low',
+    name: 'inlineQuotaIsNotThrottling',
+  });
+  await iam.send(put);
   return { status: 'remediated', roleName, policyName, previous };
+}
+
+/**
+ * IAM answers a write past the inline quota with `LimitExceeded`, which the SDK classes as throttling and retries
+ * for minutes. Only a concurrent writer can cause it after our size check, and waiting does not help: turn it into
+ * the size error inside the retry loop (this middleware runs below the retry step), so it fails at once.
+ */
+function inlineQuotaIsNotThrottling(
+  roleName: string,
+  sizes: InlinePolicySizes,
+): FinalizeRequestMiddleware<PutRolePolicyCommandInput, PutRolePolicyCommandOutput> {
+  return (next) => async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      if (errorName(error) === 'LimitExceededException') throw new InlinePolicySizeLimitError(roleName, sizes, true);
+      throw error;
+    }
+  };
 }
 
 async function getInlinePolicy(
