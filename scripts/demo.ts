@@ -3,13 +3,21 @@
  * Creates a role the way the AgentCore starter toolkit does, delivers its CreateRole event to the real
  * handler, shows the fix, then shows that a second delivery changes nothing.
  */
+import { readFile } from 'node:fs/promises';
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { decodePolicyDocument } from '../src/policy/document.js';
-import { createRoleEvent } from '../test/support/events.js';
+import { checkCodeInterpreterPermissions } from '../src/verification/permission.js';
 import { createToolkitRole, toolkitPolicyName } from '../test/support/iam-fixtures.js';
 import { MOTO_MISSING_MESSAGE, motoAvailable, startMoto, useEndpoint } from '../test/support/moto.js';
 
-const roleName = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-6f1c2b9a0d';
+// The sample CloudTrail event (events/), as EventBridge delivers it: the role the toolkit creates for an agent.
+const event = JSON.parse(await readFile(new URL('../events/create-role-agentcore.json', import.meta.url), 'utf8'));
+const roleName: string = event.detail.requestParameters.roleName;
+const roleArn: string = event.detail.responseElements.role.arn;
+const problems: string[] = [];
+const check = (what: string, ok: boolean) => {
+  if (!ok) problems.push(what);
+};
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (n: number, text: string) => console.log(`\n${bold(`${n}. ${text}`)}`);
 
@@ -37,7 +45,19 @@ try {
   await createToolkitRole(iam, roleName, { agent: 'finale' });
   console.log(`   role:            ${roleName}`);
   console.log(`   inline policies: ${(await inlinePolicies()).join(', ')}`);
-  console.log('   Code Interpreter access: none. The deployed agent would answer "I encountered access restrictions…"');
+  // IAM's simulator is not in moto: evaluate the role's policies locally, as `agentcore-guard check --offline` does.
+  const access = async () => {
+    const report = await checkCodeInterpreterPermissions(roleArn, { iam, mode: 'local', region: 'us-west-2' });
+    const allowed = report.decisions.filter((d) => d.decision === 'allowed').length;
+    return {
+      allowed: report.allowed,
+      text: `${allowed} of ${report.decisions.length} Code Interpreter actions allowed`,
+    };
+  };
+  const before = await access();
+  console.log(`   Code Interpreter access: ${before.text}.`);
+  if (!before.allowed) console.log('   The deployed agent would answer "I encountered access restrictions…"');
+  check('the new role should start without Code Interpreter access', !before.allowed);
 
   const toolkitPolicy = async () =>
     (await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: toolkitPolicyName('finale') })))
@@ -45,9 +65,9 @@ try {
   const toolkitBefore = await toolkitPolicy();
 
   step(2, 'CloudTrail reports CreateRole; EventBridge delivers it to the remediate function');
-  const event = createRoleEvent(roleName);
   const first = await handler(event);
   console.log(`   outcome: ${first.status}`);
+  check('the first delivery should remediate the role', first.status === 'remediated');
 
   step(3, 'The role now carries the Code Interpreter policy');
   console.log(`   inline policies: ${(await inlinePolicies()).join(', ')}`);
@@ -56,16 +76,26 @@ try {
   );
   const stored = JSON.stringify(decodePolicyDocument(PolicyDocument ?? ''), null, 2);
   console.log(stored.replace(/^/gm, '   '));
+  const after = await access();
+  console.log(`   Code Interpreter access: ${after.text}.`);
+  check('the role should now be able to use the Code Interpreter', after.allowed);
   const untouched = (await toolkitPolicy()) === toolkitBefore;
-  console.log(
-    `   ${toolkitPolicyName('finale')} (the toolkit's own): ${untouched ? 'unchanged' : 'CHANGED (this is a bug)'}`,
-  );
+  console.log(`   ${toolkitPolicyName('finale')} (the toolkit's own): ${untouched ? 'unchanged' : 'CHANGED'}`);
+  check("the toolkit's own policy should be unchanged", untouched);
 
   step(4, 'The same event again (EventBridge delivers at least once): nothing to do');
   const second = await handler(event);
-  console.log(`   outcome: ${second.status} (already equal, so nothing was written)`);
+  console.log(
+    `   outcome: ${second.status}${second.status === 'compliant' ? ' (already equal, so nothing was written)' : ''}`,
+  );
+  check('the second delivery should find the role compliant', second.status === 'compliant');
 
-  console.log(`\n${bold('Done.')} Deploy for real with: npx serverless deploy --stage prod (see README.md).`);
+  if (problems.length > 0) {
+    console.error(`\nThe demo did not go as it should:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exitCode = 1;
+  } else {
+    console.log(`\n${bold('Done.')} Deploy for real with: npx serverless deploy --stage prod (see README.md).`);
+  }
 } finally {
   await moto.stop();
 }
