@@ -34,7 +34,7 @@ export function statementsOf(doc: PolicyDocument): PolicyStatement[] {
  * A document that is already plain JSON is accepted as it is.
  */
 export function decodePolicyDocument(raw: string): PolicyDocument {
-  const text = raw.trimStart().startsWith('{') ? raw : safeDecode(raw);
+  const text = decodePolicyText(raw);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -51,7 +51,9 @@ export function decodePolicyDocument(raw: string): PolicyDocument {
   return parsed;
 }
 
-function safeDecode(raw: string): string {
+/** The document's JSON text, URL-decoded when IAM returned it encoded. */
+export function decodePolicyText(raw: string): string {
+  if (raw.trimStart().startsWith('{')) return raw;
   try {
     return decodeURIComponent(raw);
   } catch {

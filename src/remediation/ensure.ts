@@ -12,7 +12,7 @@ import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { errorName, isNoSuchEntity } from '../aws/errors.js';
 import type { Config } from '../config.js';
 import { samePolicy } from '../policy/canonical.js';
-import { decodePolicyDocument, type PolicyDocument } from '../policy/document.js';
+import { decodePolicyDocument, decodePolicyText, type PolicyDocument } from '../policy/document.js';
 import { buildPolicyDocument, InvalidRoleArnError, parseRoleArn } from '../policy/profiles.js';
 import {
   assertFitsInlineQuota,
@@ -159,15 +159,7 @@ async function otherInlinePolicySizes(iam: IAMClient, roleName: string, ourName:
       const { PolicyDocument: raw = '' } = await iam.send(
         new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
       );
-      return { policyName, size: policySize(safeDecode(raw)) };
+      return { policyName, size: policySize(decodePolicyText(raw)) };
     }),
   );
-}
-
-function safeDecode(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
@@ -67,11 +67,12 @@ describe('sweep under IAM throttling (local fake IAM endpoint)', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    process.env.AWS_ENDPOINT_URL = endpoint;
-    process.env.AWS_ACCESS_KEY_ID = 'testing';
-    process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+    vi.stubEnv('AWS_ENDPOINT_URL', endpoint);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
   });
   afterAll(async () => {
+    vi.unstubAllEnvs();
     await new Promise((resolve) => server.close(resolve));
   });
   beforeEach(() => {

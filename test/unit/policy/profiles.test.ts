@@ -61,3 +61,17 @@ describe('buildPolicyDocument', () => {
     expect(statements[2]?.Action).toEqual(['bedrock:InvokeCodeInterpreter', 'bedrock:ExecuteCode']);
   });
 });
+
+describe('the seed profile', () => {
+  it('is the seed document’s Step 1 policy, statement for statement', async () => {
+    // Prepare: copied verbatim from the seed (../shared/seed), Step 1.
+    const { default: seed } = await import('../../fixtures/seed-policy.json', { with: { type: 'json' } });
+    // Act
+    const doc = buildPolicyDocument(
+      'seed',
+      parseRoleArn('arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-x'),
+    );
+    // Assess
+    expect(doc).toEqual(seed);
+  });
+});
