@@ -9,6 +9,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { Config } from '../config.js';
+import { IamRetryStrategy } from './iam-retry.js';
 
 /**
  * In Lambda the role's credentials are always in the environment: resolve them there directly instead of walking the
@@ -23,7 +24,7 @@ export function credentialsFor(config: Partial<Pick<Config, 'credentialSource'>>
 /**
  * The one place IAM clients are built. IAM is global: the SDK resolves its endpoint from any region
  * of the partition; `AWS_ENDPOINT_URL` (moto, a proxy) is honoured by the SDK itself.
- * Adaptive retries add client-side rate limiting, which suits IAM's account-wide request quota.
+ * Retries: adaptive rate limiting, and throttling never runs out of retries before its attempts do (iam-retry.ts).
  */
 export function createIamClient(
   config: Pick<Config, 'region' | 'iamMaxAttempts'> & Partial<Pick<Config, 'credentialSource'>>,
@@ -32,7 +33,7 @@ export function createIamClient(
     ...credentialsFor(config),
     region: config.region,
     maxAttempts: config.iamMaxAttempts,
-    retryMode: 'adaptive',
+    retryStrategy: new IamRetryStrategy(config.iamMaxAttempts),
   });
 }
 
