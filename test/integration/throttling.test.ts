@@ -1,79 +1,54 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
 import { sweepRoles } from '../../src/remediation/sweep.js';
+import { iamError, iamResult, startFakeIam } from '../support/fake-iam.js';
 
 // moto cannot be made to throttle, so this is a focused local fake of the two IAM query-protocol calls a sweep of
 // one compliant role makes, on 127.0.0.1: ListRoles, and GetRolePolicy answering `Throttling` a set number of times.
 const roleName = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-throttled';
 const roleArn = `arn:aws:iam::123456789012:role/${roleName}`;
-const NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
-
-let server: Server;
-let endpoint: string;
+let fake: Awaited<ReturnType<typeof startFakeIam>>;
 let throttleFirst = 0;
 let getRolePolicyRequests = 0;
 
-function respond(action: string): { status: number; body: string } {
+function respond(action: string): [number, string] {
   if (action === 'ListRoles') {
-    return {
-      status: 200,
-      body:
-        `<ListRolesResponse xmlns="${NS}"><ListRolesResult><IsTruncated>false</IsTruncated><Roles><member>` +
-        `<Path>/</Path><RoleName>${roleName}</RoleName><RoleId>AROAEXAMPLE</RoleId><Arn>${roleArn}</Arn>` +
-        '<CreateDate>2026-11-26T08:00:00Z</CreateDate></member></Roles></ListRolesResult>' +
-        '<ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></ListRolesResponse>',
-    };
+    return [
+      200,
+      iamResult(
+        'ListRoles',
+        `<IsTruncated>false</IsTruncated><Roles><member><Path>/</Path><RoleName>${roleName}</RoleName>` +
+          `<RoleId>AROAEXAMPLE</RoleId><Arn>${roleArn}</Arn><CreateDate>2026-11-26T08:00:00Z</CreateDate></member></Roles>`,
+      ),
+    ];
   }
   if (action === 'GetRolePolicy') {
     getRolePolicyRequests += 1;
-    if (getRolePolicyRequests <= throttleFirst) {
-      return {
-        status: 400,
-        body:
-          `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>Throttling</Code>` +
-          '<Message>Rate exceeded</Message></Error><RequestId>r2</RequestId></ErrorResponse>',
-      };
-    }
+    if (getRolePolicyRequests <= throttleFirst) return [400, iamError('Throttling', 'Rate exceeded')];
     const document = encodeURIComponent(JSON.stringify(leastPrivilegePolicy(parseRoleArn(roleArn))));
-    return {
-      status: 200,
-      body:
-        `<GetRolePolicyResponse xmlns="${NS}"><GetRolePolicyResult><RoleName>${roleName}</RoleName>` +
-        `<PolicyName>CodeInterpreterAccess</PolicyName><PolicyDocument>${document}</PolicyDocument>` +
-        '</GetRolePolicyResult><ResponseMetadata><RequestId>r3</RequestId></ResponseMetadata></GetRolePolicyResponse>',
-    };
+    return [
+      200,
+      iamResult(
+        'GetRolePolicy',
+        `<RoleName>${roleName}</RoleName><PolicyName>CodeInterpreterAccess</PolicyName><PolicyDocument>${document}</PolicyDocument>`,
+      ),
+    ];
   }
-  return {
-    status: 400,
-    body: `<ErrorResponse><Error><Code>InvalidAction</Code><Message>${action}</Message></Error></ErrorResponse>`,
-  };
+  return [400, iamError('InvalidAction', action)];
 }
 
 describe('sweep under IAM throttling (local fake IAM endpoint)', () => {
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      req.on('end', () => {
-        const { status, body: xml } = respond(new URLSearchParams(body).get('Action') ?? '');
-        res.writeHead(status, { 'content-type': 'text/xml' }).end(xml);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    vi.stubEnv('AWS_ENDPOINT_URL', endpoint);
+    fake = await startFakeIam(respond);
+    vi.stubEnv('AWS_ENDPOINT_URL', fake.endpoint);
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
   });
   afterAll(async () => {
     vi.unstubAllEnvs();
-    await new Promise((resolve) => server.close(resolve));
+    await fake.stop();
   });
   beforeEach(() => {
     getRolePolicyRequests = 0;
