@@ -45,7 +45,7 @@ export async function checkAgentHealth(target: AgentTarget, deps: HealthDeps): P
     checkedAt: now().toISOString(),
   };
   const finish = (
-    rest: Pick<HealthResult, 'verdict' | 'detail' | 'excerpt'> & { reason?: FailureReason },
+    rest: Pick<HealthResult, 'verdict' | 'detail' | 'excerpt' | 'errorName'> & { reason?: FailureReason },
     extra: { permission?: PermissionCheck; direct?: DirectCheck },
   ): HealthResult => ({ ...base, ...rest, ...extra, durationMs: Math.round(performance.now() - started) });
 
@@ -85,7 +85,7 @@ export async function checkAgentHealth(target: AgentTarget, deps: HealthDeps): P
 export function judgeOutcome(
   probe: Probe,
   outcome: InvokeOutcome,
-): Pick<HealthResult, 'verdict' | 'detail' | 'excerpt'> & { reason?: FailureReason } {
+): Pick<HealthResult, 'verdict' | 'detail' | 'excerpt' | 'errorName'> & { reason?: FailureReason } {
   if (outcome.kind === 'timeout') {
     return {
       verdict: 'failing',
@@ -101,6 +101,7 @@ export function judgeOutcome(
       reason: 'invoke-error',
       detail: `The invocation failed: ${outcome.errorName}${status}.`,
       excerpt: excerptOf(`${outcome.errorName}: ${outcome.message}`),
+      errorName: outcome.errorName,
     };
   }
   const judgement = probe.judge(outcome.text);

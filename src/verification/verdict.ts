@@ -45,6 +45,8 @@ export interface HealthResult {
   detail: string;
   /** A short excerpt of the agent's reply (or of the error), for the alert. */
   excerpt: string;
+  /** Only for `invoke-error`: the error's name (e.g. `AccessDeniedException`), which the excerpt may have cut off. */
+  errorName?: string;
   permission?: PermissionCheck;
   direct?: DirectCheck;
   checkedAt: string;

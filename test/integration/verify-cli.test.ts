@@ -4,8 +4,9 @@ import { promisify } from 'node:util';
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT, verifyCommand } from '../../src/cli/commands/verify.js';
+import { verifyCommand } from '../../src/cli/commands/verify.js';
 import { run } from '../../src/cli/main.js';
+import { describeError, EXIT } from '../../src/cli/output.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { captureIO } from '../support/cli-io.js';
@@ -45,7 +46,7 @@ describe('verify --local', () => {
     // Act
     const code = await verifyCommand({ local: fake.endpoint }, io);
     // Assess
-    expect(code).toBe(EXIT.healthy);
+    expect(code).toBe(EXIT.ok);
     expect(out.join('\n')).toMatch(/^local agent {2}HEALTHY/);
     expect(fake.invocations[0]?.path).toBe('/invocations');
   });
@@ -56,7 +57,7 @@ describe('verify --local', () => {
     // Act
     const code = await verifyCommand({ local: fake.endpoint, probe: 'seed' }, io);
     // Assess
-    expect(code).toBe(EXIT.failing);
+    expect(code).toBe(EXIT.findings);
     expect(out.join('\n')).toContain('FAILING  tool-not-executed');
   });
 });
@@ -75,7 +76,7 @@ describe('verify --agent', () => {
     // Act
     const code = await verifyCommand({ agent: ARN, probe: 'seed', json: true }, io, clients());
     // Assess
-    expect(code).toBe(EXIT.healthy);
+    expect(code).toBe(EXIT.ok);
     expect(JSON.parse(out.join(''))).toMatchObject({ agentName: 'finale_agent', verdict: 'healthy', probe: 'seed' });
   });
 });
@@ -94,6 +95,42 @@ describe('verify --agent when the caller may not invoke the agent', () => {
     expect(code).toBe(EXIT.usage);
     expect(err.join('\n')).toContain('bedrock-agentcore:InvokeAgentRuntime');
     expect(out).toEqual([]);
+  });
+});
+
+describe('verify --agent when the SSO session has expired', () => {
+  it('exits 2 with the same advice as every other command, instead of judging the agent failing', async () => {
+    // Prepare: the SDK's SSO token provider throws this when `aws sso login` has expired; the request never leaves
+    const expired = Object.assign(
+      new Error("Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile."),
+      { name: 'TokenProviderError' },
+    );
+    const expiredCredentials = async () => {
+      throw expired;
+    };
+    const deps = {
+      agentCoreClientFor: (region: string) =>
+        new BedrockAgentCoreClient({
+          region,
+          endpoint: fake.endpoint,
+          credentials: expiredCredentials,
+          maxAttempts: 1,
+        }),
+      controlClientFor: (region: string) =>
+        new BedrockAgentCoreControlClient({
+          region,
+          endpoint: fake.endpoint,
+          credentials: expiredCredentials,
+          maxAttempts: 1,
+        }),
+    };
+    // Act
+    const code = await verifyCommand({ agent: ARN }, io, deps);
+    // Assess
+    expect(code).toBe(EXIT.usage);
+    expect(err.join('\n')).toBe(describeError(expired).message);
+    expect(out).toEqual([]);
+    expect(fake.invocations).toHaveLength(0);
   });
 });
 

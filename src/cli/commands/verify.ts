@@ -2,7 +2,7 @@ import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import type { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import type { Command } from 'commander';
 import { agentCoreClientFor, agentCoreControlClientFor } from '../../aws/clients.js';
-import { errorMessage, errorName } from '../../aws/errors.js';
+import { errorMessage } from '../../aws/errors.js';
 import { HEALTH_PROBES, type HealthProbeName } from '../../config.js';
 import { parseAgentRuntimeArn } from '../../verification/arn.js';
 import { checkAgentHealth, judgeOutcome } from '../../verification/health.js';
@@ -12,7 +12,7 @@ import { buildProbe } from '../../verification/presets.js';
 import { resolveTargets } from '../../verification/targets.js';
 import type { HealthResult } from '../../verification/verdict.js';
 import type { CliContext } from '../context.js';
-import { jsonOption } from '../output.js';
+import { describeError, EXIT, type ExitCode, jsonOption } from '../output.js';
 
 export interface VerifyOptions {
   /** A deployed agent's runtime ARN. */
@@ -38,14 +38,12 @@ export interface VerifyDeps {
   fetchImpl?: typeof fetch;
 }
 
-export const EXIT = { healthy: 0, failing: 1, usage: 2 } as const;
-
 /**
  * `agentcore-guard verify --agent ARN | --local URL [--probe proof|seed|custom --prompt … --expect …]`:
  * the health check's probe and verdict, for a person. Read-only: no self-heal, no alert.
- * Exit 0 healthy, 1 failing, 2 usage or credential problem.
+ * Exit 0 healthy, 1 failing, 2 usage or credential problem, classified as every command does (`describeError`).
  */
-export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: VerifyDeps = {}): Promise<number> {
+export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: VerifyDeps = {}): Promise<ExitCode> {
   if (Boolean(options.agent) === Boolean(options.local)) {
     io.err('verify needs exactly one of --agent <runtime ARN> or --local <URL, e.g. http://localhost:8080>.');
     return EXIT.usage;
@@ -116,29 +114,24 @@ export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: 
         permissionProbe: deps.permissionProbe,
       });
     } catch (error) {
-      if (isCredentialProblem(error)) {
-        io.err(
-          `No usable AWS credentials (${errorMessage(error)}). Run \`aws sso login\` or set AWS_PROFILE, then retry.`,
-        );
-        return EXIT.usage;
+      const { exitCode, message } = describeError(error);
+      io.err(message);
+      return exitCode;
+    }
+    // A caller who may not invoke the agent (no credentials, an expired SSO session, no permission) learns nothing
+    // about the agent: that is the caller's problem, worded and exited as for every other command.
+    const invokeError = invokeErrorOf(result);
+    if (invokeError) {
+      const { exitCode, message } = describeError(invokeError);
+      if (exitCode === EXIT.usage) {
+        io.err(message);
+        return exitCode;
       }
-      throw error;
-    }
-    if (result.reason === 'invoke-error' && isCredentialText(result.excerpt)) {
-      io.err(`No usable AWS credentials (${result.excerpt}). Run \`aws sso login\` or set AWS_PROFILE, then retry.`);
-      return EXIT.usage;
-    }
-    if (result.reason === 'invoke-error' && /^AccessDenied/.test(result.excerpt)) {
-      // Your identity may not invoke the agent: a problem with the caller, not a verdict on the agent.
-      io.err(
-        `Your AWS identity may not invoke this agent (${result.excerpt}). Use credentials allowed bedrock-agentcore:InvokeAgentRuntime on it, then retry.`,
-      );
-      return EXIT.usage;
     }
   }
 
   io.out(options.json ? JSON.stringify(result, null, 2) : renderResult(result));
-  return result.verdict === 'healthy' ? EXIT.healthy : EXIT.failing;
+  return result.verdict === 'healthy' ? EXIT.ok : EXIT.findings;
 }
 
 /** The verdict as a person reads it. */
@@ -166,21 +159,12 @@ export function renderResult(result: HealthResult): string {
   ].join('\n');
 }
 
-const CREDENTIAL_ERRORS = new Set([
-  'CredentialsProviderError',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'UnrecognizedClientException',
-  'InvalidClientTokenId',
-  'InvalidSignatureException',
-]);
-
-function isCredentialProblem(error: unknown): boolean {
-  return CREDENTIAL_ERRORS.has(errorName(error) ?? '');
-}
-
-function isCredentialText(text: string): boolean {
-  return [...CREDENTIAL_ERRORS].some((name) => text.startsWith(`${name}:`));
+/** The invocation's error as `describeError` reads it: its SDK name, and the excerpt without the name in front. */
+function invokeErrorOf(result: HealthResult): Error | undefined {
+  if (result.reason !== 'invoke-error' || !result.errorName) return undefined;
+  const prefix = `${result.errorName}: `;
+  const message = result.excerpt.startsWith(prefix) ? result.excerpt.slice(prefix.length) : result.excerpt;
+  return Object.assign(new Error(message), { name: result.errorName });
 }
 
 interface VerifyFlags {
@@ -215,6 +199,6 @@ export function register(program: Command, ctx: CliContext): void {
         // Read-only: the permission probe reads the role, nothing is written and nothing is alerted.
         config ? { permissionProbe: permissionProbeFor(ctx.clients.iam(config)) } : {},
       );
-      ctx.exit(code as 0 | 1 | 2);
+      ctx.exit(code);
     });
 }
