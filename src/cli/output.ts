@@ -22,11 +22,6 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** No usable AWS credentials or permissions: exit 2, one line saying what to do. */
-export class CredentialError extends Error {
-  override name = 'CredentialError';
-}
-
 const CREDENTIAL_ERROR_NAMES = new Set([
   'CredentialsProviderError',
   'TokenProviderError',
@@ -48,7 +43,6 @@ export function describeError(error: unknown): { exitCode: ExitCode; message: st
   const message = errorMessage(error).split('\n', 1)[0] ?? '';
   if (
     error instanceof UsageError ||
-    error instanceof CredentialError ||
     error instanceof ConfigError ||
     error instanceof InvalidRoleArnError ||
     error instanceof InvalidConcurrencyError ||
