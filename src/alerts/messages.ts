@@ -1,4 +1,4 @@
-import type { HealthResult } from '../verification/verdict.js';
+import { describePermission, type HealthResult, permissionDecision } from '../verification/verdict.js';
 
 export const ALERT_KINDS = ['failing', 'recovered', 'reminder'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -62,6 +62,8 @@ export function formatAlert(kind: AlertKind, result: HealthResult, context: Aler
     `[agentcore-guard] ${kind === 'recovered' ? 'RECOVERED' : kind === 'reminder' ? 'STILL FAILING' : 'FAILING'}: ${result.agentName}${kind === 'recovered' ? '' : ` (${reason})`}`,
   );
   const nextSteps = stepsFor(kind, result);
+  const remediation = permissionDecision(result.permission)?.remediation;
+  const permission = result.permission ? describePermission(result.permission) : undefined;
   const facts: [string, string | undefined][] = [
     ['Agent', result.agentName],
     ['Runtime ARN', result.agentRuntimeArn],
@@ -72,7 +74,8 @@ export function formatAlert(kind: AlertKind, result: HealthResult, context: Aler
     ['Was failing with', kind === 'recovered' ? context.previousReason : undefined],
     [kind === 'recovered' ? 'Healthy since' : 'Failing since', context.since ?? result.checkedAt],
     ['Checked at', result.checkedAt],
-    ['Self-heal', result.permission?.remediation],
+    ['Permission check', permission],
+    ['Self-heal', remediation],
   ];
   const shown = facts.filter((f): f is [string, string] => Boolean(f[1]));
   const width = Math.max(...shown.map(([k]) => k.length)) + 2;
@@ -102,7 +105,8 @@ export function formatAlert(kind: AlertKind, result: HealthResult, context: Aler
     `*${why}*`,
     `Agent \`${result.agentName}\` in \`${result.region}\` · probe \`${result.probe}\` · checked ${result.checkedAt}`,
     result.roleArn ? `Role \`${result.roleArn}\`` : undefined,
-    result.permission?.remediation ? `Self-heal: \`${result.permission.remediation}\`` : undefined,
+    permission ? `Permission check: ${escapeMrkdwn(permission)}` : undefined,
+    remediation ? `Self-heal: \`${remediation}\`` : undefined,
     `> ${escapeMrkdwn(result.excerpt || '(empty)').replace(/\n/g, ' ')}`,
   ]
     .filter((l): l is string => l !== undefined)
@@ -165,26 +169,27 @@ export function threadIdFor(agentRuntimeArn: string): string {
 }
 
 function stepsFor(kind: AlertKind, result: HealthResult): string[] {
+  const decision = permissionDecision(result.permission);
   const verify = `Re-run the check by hand: npx agentcore-guard verify --agent ${result.agentRuntimeArn} --probe ${result.probe}`;
   const logs = `Read the agent's logs: CloudWatch log group /aws/bedrock-agentcore/runtimes/${result.agentRuntimeArn.split('/').pop() ?? ''}-DEFAULT`;
   if (kind === 'recovered') return ['No action needed.'];
   switch (result.reason) {
     case 'permission-denied':
-      if (result.permission?.explicitlyDenied) {
+      if (decision?.explicitlyDenied) {
         return [
           'An explicit Deny (a permissions boundary, an SCP or a Deny statement) blocks the Code Interpreter: remove or narrow it; no Allow can override it.',
           `Show which statement denies it: npx agentcore-guard check --role ${result.roleArn?.split('/').pop() ?? '<role>'}`,
         ];
       }
-      return result.permission?.remediation === 'remediated'
+      return decision?.remediation === 'remediated'
         ? [
             'agentcore-guard added the Code Interpreter policy to the role; the next scheduled check confirms it.',
             verify,
           ]
         : [
             'Give the execution role Code Interpreter access: deploy agentcore-guard with selfHeal=true, or apply the policy by hand (README, "Policy profiles").',
-            result.permission?.remediation
-              ? `Self-heal answered ${result.permission.remediation}: check the role's prefix and its agentcore-guard:exclude tag.`
+            decision?.remediation
+              ? `Self-heal answered ${decision.remediation}: check the role's prefix and its agentcore-guard:exclude tag.`
               : verify,
           ];
     case 'tool-not-executed':

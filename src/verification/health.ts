@@ -11,7 +11,7 @@ import type { PermissionProbe, PermissionReport } from './permission-probe.js';
 import { firstFailureSign, type Probe } from './presets.js';
 import { excerptOf } from './reply.js';
 import type { AgentTarget } from './targets.js';
-import type { DirectCheck, FailureReason, HealthResult, PermissionCheck } from './verdict.js';
+import type { DirectCheck, FailureReason, HealthResult, PermissionCheck, PermissionDecision } from './verdict.js';
 
 export interface HealthDeps {
   agentCoreClientFor: (region: string) => BedrockAgentCoreClient;
@@ -50,7 +50,7 @@ export async function checkAgentHealth(target: AgentTarget, deps: HealthDeps): P
   ): HealthResult => ({ ...base, ...rest, ...extra, durationMs: Math.round(performance.now() - started) });
 
   const permission = await checkPermission(target, deps);
-  if (permission && !permission.allowed) {
+  if (permission?.status === 'denied') {
     const healed = permission.explicitlyDenied
       ? ' An explicit Deny blocks it: remove or narrow that statement (self-heal cannot override a Deny).'
       : permission.remediation
@@ -124,14 +124,20 @@ async function checkPermission(target: AgentTarget, deps: HealthDeps): Promise<P
   try {
     report = await deps.permissionProbe(target.roleArn, target.region);
   } catch (error) {
-    // The probe is an optimisation: when it cannot run, the prompt still tells the truth.
+    // The probe is an optimisation: when it cannot run, it decides nothing (skipped, never "allowed") and the prompt
+    // still tells the truth.
     logger.warn('permission probe skipped', { agentRuntimeArn: target.agentRuntimeArn, error: errorMessage(error) });
-    return { allowed: true, method: 'simulate', deniedActions: [], error: errorMessage(error) };
+    return { status: 'skipped', reason: errorMessage(error) };
   }
   const required = report.decisions.filter((d) => REQUIRED_CODE_INTERPRETER_ACTIONS.includes(d.action));
   const deniedActions = required.filter((d) => d.decision !== 'allowed').map((d) => d.action);
   const explicitlyDenied = required.some((d) => d.decision === 'explicitDeny');
-  const check: PermissionCheck = { allowed: report.allowed, method: report.method, deniedActions, explicitlyDenied };
+  const check: PermissionDecision = {
+    status: report.allowed ? 'allowed' : 'denied',
+    method: report.method,
+    deniedActions,
+    explicitlyDenied,
+  };
   // No Allow overrides an explicit Deny: writing our policy would change nothing, so self-heal does not try.
   if (report.allowed || !deps.selfHeal || explicitlyDenied) return check;
   try {

@@ -4,7 +4,7 @@ import type { HealthSettings } from '../config.js';
 import { logger } from '../observability.js';
 import { checkAgentHealth, type HealthDeps } from './health.js';
 import { type AgentTarget, resolveTargets, type TargetDeps } from './targets.js';
-import type { HealthResult } from './verdict.js';
+import { type HealthResult, permissionDecision } from './verdict.js';
 
 export interface HealthRunDeps extends HealthDeps, TargetDeps {
   /** Absent in the CLI: results are printed, not alerted. */
@@ -52,7 +52,8 @@ async function checkOne(target: AgentTarget, deps: HealthRunDeps): Promise<Agent
     verdict: result.verdict,
     reason: result.reason,
     probe: result.probe,
-    remediation: result.permission?.remediation,
+    permission: result.permission?.status,
+    remediation: permissionDecision(result.permission)?.remediation,
     durationMs: result.durationMs,
   });
   const agentRuntimeArn = result.agentRuntimeArn;

@@ -13,17 +13,43 @@ export type Verdict = 'healthy' | 'failing';
 /** What a prompt probe concluded from one reply. */
 export type Judgement = { pass: true } | { pass: false; reason: 'tool-not-executed' | 'wrong-answer'; detail: string };
 
-/** The permission probe's answer, reduced to what a verdict needs. */
-export interface PermissionCheck {
-  allowed: boolean;
+/** The permission probe's answer, reduced to what a verdict needs; or that it could not run. */
+export type PermissionCheck = PermissionDecision | PermissionSkipped;
+
+export interface PermissionDecision {
+  status: 'allowed' | 'denied';
   method: 'simulate' | 'local';
   deniedActions: string[];
   /** An explicit Deny blocks a required action: no policy we add can fix it. */
   explicitlyDenied?: boolean;
   /** Set when the role was denied and self-heal ran. */
   remediation?: RemediationStatus;
-  /** Set when the probe itself failed (it is then skipped, not a verdict). */
+  /** Set when self-heal failed. */
   error?: string;
+}
+
+/** The probe could not run (say, no permission to simulate): it decided nothing, the prompt alone gives the verdict. */
+export interface PermissionSkipped {
+  status: 'skipped';
+  /** Why it could not run. */
+  reason: string;
+}
+
+/** The probe's decision, when it made one. */
+export function permissionDecision(check: PermissionCheck | undefined): PermissionDecision | undefined {
+  return check && check.status !== 'skipped' ? check : undefined;
+}
+
+/** One line for people: `allowed`, `denied: <actions>`, or `skipped (<why>)`. */
+export function describePermission(check: PermissionCheck): string {
+  switch (check.status) {
+    case 'allowed':
+      return 'allowed';
+    case 'denied':
+      return `denied: ${check.deniedActions.join(', ')}`;
+    case 'skipped':
+      return `skipped (${check.reason})`;
+  }
 }
 
 export interface DirectCheck {

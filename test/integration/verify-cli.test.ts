@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyCommand } from '../../src/cli/commands/verify.js';
 import { run } from '../../src/cli/main.js';
 import { describeError, EXIT } from '../../src/cli/output.js';
+import type { PermissionReport } from '../../src/verification/permission-probe.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { captureIO } from '../support/cli-io.js';
@@ -78,6 +79,33 @@ describe('verify --agent', () => {
     // Assess
     expect(code).toBe(EXIT.ok);
     expect(JSON.parse(out.join(''))).toMatchObject({ agentName: 'finale_agent', verdict: 'healthy', probe: 'seed' });
+  });
+});
+
+describe('verify --agent when the permission probe cannot run', () => {
+  it('prints the permission check as skipped with its reason, not allowed, and lets the prompt decide', async () => {
+    // Prepare
+    fake.runtimes.push({
+      agentRuntimeArn: ARN,
+      agentRuntimeId: 'finale_agent-AbCdE12345',
+      agentRuntimeName: 'finale_agent',
+      status: 'READY',
+      roleArn: 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789',
+    });
+    fake.answer = () => ({ body: JSON.stringify({ result: SEED_AFTER }) });
+    const permissionProbe = async (): Promise<PermissionReport> => {
+      throw Object.assign(new Error('User is not authorized to perform: iam:SimulatePrincipalPolicy'), {
+        name: 'AccessDenied',
+      });
+    };
+    // Act
+    const code = await verifyCommand({ agent: ARN, probe: 'seed' }, io, { ...clients(), permissionProbe });
+    // Assess
+    expect(code).toBe(EXIT.ok);
+    expect(out.join('\n')).toMatch(
+      /^ {2}permission +skipped \(User is not authorized to perform: iam:SimulatePrincipalPolicy\)/m,
+    );
+    expect(out.join('\n')).not.toContain('allowed');
   });
 });
 

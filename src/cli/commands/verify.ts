@@ -10,7 +10,7 @@ import { invokeLocalAgent } from '../../verification/invoke.js';
 import { type PermissionProbe, permissionProbeFor } from '../../verification/permission-probe.js';
 import { buildProbe } from '../../verification/presets.js';
 import { resolveTargets } from '../../verification/targets.js';
-import type { HealthResult } from '../../verification/verdict.js';
+import { describePermission, type HealthResult } from '../../verification/verdict.js';
 import type { CliContext } from '../context.js';
 import { describeError, EXIT, type ExitCode, jsonOption } from '../output.js';
 
@@ -143,14 +143,7 @@ export function renderResult(result: HealthResult): string {
     ['probe', result.probe],
     ['why', result.detail],
     ['reply', result.excerpt ? `"${result.excerpt}"` : undefined],
-    [
-      'permission',
-      result.permission
-        ? result.permission.allowed
-          ? 'allowed'
-          : `denied: ${result.permission.deniedActions.join(', ')}`
-        : undefined,
-    ],
+    ['permission', result.permission ? describePermission(result.permission) : undefined],
     ['took', `${(result.durationMs / 1000).toFixed(1)} s`],
   ];
   return [

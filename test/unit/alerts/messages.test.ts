@@ -63,6 +63,20 @@ describe('the email', () => {
     expect(text).toContain('Next steps:');
     expect(text).not.toMatch(/[*`]{2}/);
   });
+
+  it('says the permission check was skipped, and why, when the probe could not run', () => {
+    // Prepare
+    const skipped: HealthResult = {
+      ...result,
+      permission: { status: 'skipped', reason: 'AccessDenied on iam:GetRole' },
+    };
+    // Act
+    const { text, chat } = formatAlert('failing', skipped);
+    // Assess
+    expect(text).toMatch(/^Permission check: +skipped \(AccessDenied on iam:GetRole\)/m);
+    expect(chat.content.description).toContain('Permission check: skipped (AccessDenied on iam:GetRole)');
+    expect(`${text}\n${chat.content.description}`).not.toMatch(/allowed/);
+  });
 });
 
 describe('the SNS message', () => {

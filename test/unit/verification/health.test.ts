@@ -95,7 +95,7 @@ describe('the permission probe comes first', () => {
       deps({ permissionProbe: async () => report(false), selfHeal: { iam: new IAMClient({}), settings } }),
     );
     // Assess
-    expect(result.permission?.remediation).toBe('remediated');
+    expect(result.permission).toMatchObject({ status: 'denied', remediation: 'remediated' });
     expect(result.detail).toContain('Self-heal: remediated');
     expect(iamMock).toHaveReceivedCommandWith(PutRolePolicyCommand, {
       RoleName: ROLE_NAME,
@@ -141,7 +141,8 @@ describe('the permission probe comes first', () => {
     // Act
     const result = await checkAgentHealth(target, deps({ permissionProbe: async () => report(false) }));
     // Assess
-    expect(result.permission?.remediation).toBeUndefined();
+    expect(result.permission).toMatchObject({ status: 'denied' });
+    expect(result.permission).not.toHaveProperty('remediation');
     expect(iamMock.calls()).toHaveLength(0);
   });
 
@@ -172,7 +173,22 @@ describe('the permission probe comes first', () => {
     );
     // Assess
     expect(result.verdict).toBe('healthy');
-    expect(result.permission?.error).toContain('SimulatePrincipalPolicy');
+    expect(agentCore).toHaveReceivedCommand(InvokeAgentRuntimeCommand);
+  });
+
+  it('records a probe that could not run as skipped, with the reason, never as allowed', async () => {
+    // Prepare
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
+    const permissionProbe = async (): Promise<PermissionReport> => {
+      throw new Error('not authorized to perform iam:SimulatePrincipalPolicy');
+    };
+    // Act
+    const result = await checkAgentHealth(target, deps({ permissionProbe }));
+    // Assess
+    expect(result.permission).toEqual({
+      status: 'skipped',
+      reason: 'not authorized to perform iam:SimulatePrincipalPolicy',
+    });
   });
 });
 
