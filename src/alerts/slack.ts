@@ -113,7 +113,8 @@ export async function postToSlack(webhookUrl: string, payload: SlackPayload, opt
       continue;
     }
     if (response.ok) return { attempts: attempt };
-    const body = redactWebhook((await response.text().catch(() => '')).slice(0, 200), webhookUrl);
+    // Redacted before it is cut short, so no fragment of a secret survives at the cut.
+    const body = redactWebhook(await response.text().catch(() => ''), webhookUrl).slice(0, 200);
     lastProblem = `HTTP ${response.status}${body ? ` ${body}` : ''}`;
     if (response.status === 429) {
       const seconds = Number(response.headers.get('retry-after'));
@@ -138,19 +139,43 @@ function describe(error: unknown): string {
   return `${error.name}: ${error.message}${cause}`;
 }
 
-/** Removes the webhook URL (and anything shaped like a Slack webhook) from text that may be logged. */
+/** Path segments of a Slack webhook that are not secret (and too common to strip from error text). */
+const PUBLIC_SEGMENTS = new Set(['services']);
+/** Shorter segments are not secrets worth the noise of redacting them everywhere. */
+const MIN_SECRET_SEGMENT_LENGTH = 6;
+
+/**
+ * Removes the webhook URL from text that may be logged: the whole URL, its path, and each path segment on its own
+ * (team, channel and token: an error body may echo just one of them), raw and percent-decoded; and anything shaped
+ * like a Slack webhook.
+ */
 export function redactWebhook(text: string, webhookUrl?: string): string {
   let out = text;
   if (webhookUrl) {
-    out = out.split(webhookUrl).join('[webhook]');
+    const secrets = new Set([webhookUrl]);
     try {
       const { pathname } = new URL(webhookUrl);
-      if (pathname.length > 1) out = out.split(pathname).join('[webhook]');
+      if (pathname.length > 1) secrets.add(pathname);
+      for (const segment of pathname.split('/')) {
+        for (const form of [segment, safeDecode(segment)]) {
+          if (form.length >= MIN_SECRET_SEGMENT_LENGTH && !PUBLIC_SEGMENTS.has(form)) secrets.add(form);
+        }
+      }
     } catch {
       // not a URL: nothing more to strip
     }
+    // Longest first, so the URL goes as a whole before its parts.
+    for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('[webhook]');
   }
   return out
     .replace(/https?:\/\/hooks\.slack(?:-gov)?\.com\/\S+/gi, '[webhook]')
     .replace(/\/services\/T[\w/]+/g, '[webhook]');
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

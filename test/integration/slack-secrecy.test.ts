@@ -17,7 +17,7 @@ const TEAM = 'T0SECRETTEAM';
 const CHANNEL = 'B0SECRETCHAN';
 const TOKEN = 'xq7SecretWebhookToken9Zk2';
 
-type Behaviour = { kind: 'status'; status: number; retryAfter?: string } | { kind: 'reset' };
+type Behaviour = { kind: 'status'; status: number; retryAfter?: string; body?: string } | { kind: 'reset' };
 
 let moto: MotoServer;
 let slack: Server;
@@ -87,7 +87,7 @@ beforeAll(async () => {
       }
       res.writeHead(next.status, next.retryAfter ? { 'retry-after': next.retryAfter } : {});
       // Slack's real error bodies are short codes; echo the path too, as a careless proxy might.
-      res.end(next.status === 200 ? 'ok' : `error for ${req.url}`);
+      res.end(next.status === 200 ? 'ok' : (next.body ?? `error for ${req.url}`));
     });
   });
   await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
@@ -163,6 +163,18 @@ describe('slack-notify never writes the webhook URL or its path', () => {
     expect(error).toBeInstanceOf(Error);
     expect(output).toContain('HTTP 503');
     expect(output).toContain('slack message not posted');
+    expect(leaks(output)).toEqual([]);
+  });
+
+  it('when Slack answers 403 with a body that echoes only the token', async () => {
+    // Prepare
+    script = [{ kind: 'status', status: 403, body: `invalid_token: ${TOKEN} was revoked` }];
+    // Act
+    const { output, error } = await invokeCapturing();
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    expect(received).toBe(1);
+    expect(output).toContain('HTTP 403 invalid_token: [webhook] was revoked');
     expect(leaks(output)).toEqual([]);
   });
 

@@ -99,4 +99,13 @@ describe('redaction', () => {
     expect(redactWebhook(`posting to ${WEBHOOK} failed`, WEBHOOK)).toBe('posting to [webhook] failed');
     expect(redactWebhook('see https://hooks.slack.com/services/T1/B2/abc')).toBe('see [webhook]');
   });
+
+  it("removes each of the webhook's path segments wherever it appears on its own", () => {
+    // Prepare
+    const text = 'team T00000000, channel B00000000, token XXXXXXXXXXXXXXXXXXXXXXXX rejected by services';
+    // Act
+    const redacted = redactWebhook(text, WEBHOOK);
+    // Assess
+    expect(redacted).toBe('team [webhook], channel [webhook], token [webhook] rejected by services');
+  });
 });
