@@ -595,7 +595,9 @@ describe('serverless package: the health check', () => {
     // Assess
     expect(template.Parameters?.SlackWebhookParameter?.Default).toBe('');
     expect(slackResources.map(([id]) => id).sort()).toEqual([
+      'SlackNotifyErrorsAlarm',
       'SlackNotifyInvokePermission',
+      'SlackNotifyLambdaEvConf',
       'SlackNotifyLambdaFunction',
       'SlackNotifyLogGroup',
       'SlackNotifyRole',
@@ -609,6 +611,38 @@ describe('serverless package: the health check', () => {
     expect(statements.find((s) => s.Action === 'ssm:GetParameter')?.Resource).toHaveProperty('Fn::If');
     expect(statements.find((s) => s.Action === 'kms:Decrypt')?.Condition).toEqual({
       StringEquals: { 'kms:ViaService': { 'Fn::Sub': `ssm.\${AWS::Region}.amazonaws.com` } },
+    });
+  });
+
+  it('keeps a Slack post that still fails after the async retries in the dead-letter queue, and alarms on errors', () => {
+    // Prepare
+    const fnId = functionId('SlackNotify');
+    const [queueId] = single('AWS::SQS::Queue');
+    const [topicId] = single('AWS::SNS::Topic');
+    // Act
+    const invokeConfig = resourcesOfType('AWS::Lambda::EventInvokeConfig')
+      .map(([, r]) => r)
+      .find((r) => (r.Properties.FunctionName as { Ref?: string }).Ref === fnId);
+    const sendStatements = policyStatementsOf('SlackNotifyRole').filter((s) =>
+      asList(s.Action).includes('sqs:SendMessage'),
+    );
+    const alarm = resourcesOfType('AWS::CloudWatch::Alarm')
+      .map(([, a]) => a)
+      .find((a) => JSON.stringify(a.Properties.Dimensions).includes(`"${fnId}"`));
+    // Assess
+    expect(invokeConfig).toMatchObject({
+      Condition: 'HasSlackWebhook',
+      Properties: {
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      },
+    });
+    expect(sendStatements.map((s) => [s.Effect, s.Action, s.Resource])).toEqual([
+      ['Allow', 'sqs:SendMessage', { 'Fn::GetAtt': [queueId, 'Arn'] }],
+    ]);
+    expect(alarm).toMatchObject({
+      Condition: 'HasSlackWebhook',
+      Properties: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 0, AlarmActions: [{ Ref: topicId }] },
     });
   });
 });
