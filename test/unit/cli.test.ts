@@ -152,6 +152,29 @@ describe('agentcore-guard CLI, in-process', () => {
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
   });
 
+  it('sweep draws a progress bar instead of lines when stderr is a terminal', async () => {
+    // Prepare
+    iamMock.on(ListRolesCommand).resolves({
+      Roles: [{ RoleName: `${prefix}a`, Arn: arn(`${prefix}a`), Path: '/', RoleId: 'x', CreateDate: new Date() }],
+    });
+    iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
+    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+    iamMock.on(GetRoleCommand).resolves({
+      Role: { RoleName: `${prefix}a`, Arn: arn(`${prefix}a`), Path: '/', RoleId: 'x', CreateDate: new Date() },
+    });
+    const { io, stderr } = captureIO(true);
+    // What cli-progress looks for on a terminal stream.
+    Object.assign(io.stderr, { isTTY: true, columns: 120 });
+
+    // Act
+    const code = await run(['sweep', '--dry-run'], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr()).toMatch(/Sweeping roles \[.*\] 1\/1 \| 100% \| 0 failed/);
+    expect(stderr()).not.toContain('[1/1] would-remediate');
+  });
+
   it('remediate refuses a role outside the prefixes with exit 2 and writes nothing', async () => {
     // Prepare
     const { io, stderr } = captureIO();
