@@ -1,13 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readAlertState } from '../../src/alerts/state.js';
-import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake } from '../support/agentcore-fake.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { createToolkitRole } from '../support/iam-fixtures.js';
+import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
 /**
@@ -48,14 +47,7 @@ beforeAll(async () => {
   queueUrl = infrastructure.queueUrl;
   // The agent's role can use the Code Interpreter, so the permission probe passes and the prompt decides.
   const iam = new IAMClient({});
-  await createToolkitRole(iam, ROLE_NAME);
-  await iam.send(
-    new PutRolePolicyCommand({
-      RoleName: ROLE_NAME,
-      PolicyName: 'CodeInterpreterAccess',
-      PolicyDocument: JSON.stringify(leastPrivilegePolicy(parseRoleArn(ROLE))),
-    }),
-  );
+  await createCompliantToolkitRole(iam, ROLE_NAME);
   fake.runtimes.push({
     agentRuntimeArn: ARN,
     agentRuntimeId: 'silent_agent-AbCdE12345',

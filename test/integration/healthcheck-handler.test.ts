@@ -1,16 +1,15 @@
 import { createServer, type Server } from 'node:http';
-import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatAlert, snsMessage } from '../../src/alerts/messages.js';
-import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
 import type { HealthResult } from '../../src/verification/verdict.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
-import { createToolkitRole } from '../support/iam-fixtures.js';
+import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
 import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
 // moto serves DynamoDB, SNS, SQS and SSM; AgentCore (absent from moto) is the local fake, reached by the handler's
@@ -56,14 +55,7 @@ describe('the healthcheck handler end to end', () => {
     ({ topicArn, queueUrl } = await createAlertInfrastructure({ table: TABLE }));
     // The agent's execution role, as the toolkit leaves it, plus our policy: the agent starts out able to run code.
     const iam = new IAMClient({});
-    expect(await createToolkitRole(iam, ROLE_NAME)).toBe(ROLE);
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: ROLE_NAME,
-        PolicyName: 'CodeInterpreterAccess',
-        PolicyDocument: JSON.stringify(leastPrivilegePolicy(parseRoleArn(ROLE))),
-      }),
-    );
+    expect(await createCompliantToolkitRole(iam, ROLE_NAME)).toBe(ROLE);
     fake.runtimes.push({
       agentRuntimeArn: ARN,
       agentRuntimeId: 'finale_agent-AbCdE12345',

@@ -1,4 +1,5 @@
 import { CreateRoleCommand, type IAMClient, PutRolePolicyCommand, type Tag } from '@aws-sdk/client-iam';
+import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
 
 /** The trust policy the starter toolkit writes for its runtime role. */
 export const toolkitTrustPolicy = (account = '123456789012', region = 'us-west-2') =>
@@ -69,4 +70,17 @@ export async function createToolkitRole(
   );
   if (!Role?.Arn) throw new Error(`moto returned no ARN for ${roleName}`);
   return Role.Arn;
+}
+
+/** A toolkit role that agentcore-guard has already fixed: it carries our least-privilege policy. */
+export async function createCompliantToolkitRole(iam: IAMClient, roleName: string) {
+  const roleArn = await createToolkitRole(iam, roleName);
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: 'CodeInterpreterAccess',
+      PolicyDocument: JSON.stringify(leastPrivilegePolicy(parseRoleArn(roleArn))),
+    }),
+  );
+  return roleArn;
 }
