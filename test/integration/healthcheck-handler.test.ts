@@ -2,13 +2,13 @@ import { createServer, type Server } from 'node:http';
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formatAlert, snsMessage } from '../../src/alerts/messages.js';
 import type { HealthResult } from '../../src/verification/verdict.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
+import { snsEvent } from '../support/events.js';
 import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
 import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
@@ -136,28 +136,7 @@ describe('the slack-notify handler', () => {
   let script: { status: number; retryAfter?: string }[] = [];
   let handler: typeof import('../../handlers/slack-notify.js').handler;
 
-  const snsEvent = (message: string): SNSEvent => ({
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: `${topicArn}:sub`,
-        Sns: {
-          Type: 'Notification',
-          MessageId: 'm-1',
-          TopicArn: topicArn,
-          Subject: 'subject',
-          Message: message,
-          Timestamp: '2026-11-26T09:00:00.000Z',
-          SignatureVersion: '1',
-          Signature: '',
-          SigningCertUrl: '',
-          UnsubscribeUrl: '',
-          MessageAttributes: {},
-        },
-      },
-    ],
-  });
+  const slackEvent = (message: string) => snsEvent(message, { topicArn });
   const result: HealthResult = {
     agentRuntimeArn: ARN,
     agentName: 'finale_agent',
@@ -207,7 +186,7 @@ describe('the slack-notify handler', () => {
 
   it('posts the alert as Block Kit to the webhook stored in SSM', async () => {
     // Act
-    const outcome = await handler(snsEvent(lambdaBody()));
+    const outcome = await handler(slackEvent(lambdaBody()));
     // Assess
     expect(outcome).toEqual({ posted: 1 });
     expect(received[0]?.body).toMatchObject({
@@ -230,7 +209,7 @@ describe('the slack-notify handler', () => {
     }) as typeof process.stdout.write);
     const started = Date.now();
     // Act
-    await handler(snsEvent(lambdaBody()));
+    await handler(slackEvent(lambdaBody()));
     spy.mockRestore();
     // Assess
     expect(received.map((r) => r.status)).toEqual([429, 200]);
@@ -243,7 +222,7 @@ describe('the slack-notify handler', () => {
     // Prepare
     script = [{ status: 403 }];
     // Act
-    const error = await handler(snsEvent(lambdaBody())).catch((e: unknown) => e as Error);
+    const error = await handler(slackEvent(lambdaBody())).catch((e: unknown) => e as Error);
     // Assess
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain('HTTP 403');

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { SNSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { snsEvent } from '../support/events.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
 /**
@@ -27,28 +27,7 @@ let received = 0;
 let captured: string[] = [];
 let handler: typeof import('../../handlers/slack-notify.js').handler;
 
-const snsEvent = (message: string): SNSEvent => ({
-  Records: [
-    {
-      EventSource: 'aws:sns',
-      EventVersion: '1.0',
-      EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:alerts:sub',
-      Sns: {
-        Type: 'Notification',
-        MessageId: 'secrecy-1',
-        TopicArn: 'arn:aws:sns:us-east-1:123456789012:alerts',
-        Subject: 'ALARM: dead letters',
-        Message: message,
-        Timestamp: '2026-11-26T09:00:00.000Z',
-        SignatureVersion: '1',
-        Signature: '',
-        SigningCertUrl: '',
-        UnsubscribeUrl: '',
-        MessageAttributes: {},
-      },
-    },
-  ],
-});
+const alarmEvent = (message: string) => snsEvent(message, { subject: 'ALARM: dead letters', messageId: 'secrecy-1' });
 
 /** Every form in which the secret could leak. */
 const secretForms = () => {
@@ -65,7 +44,7 @@ async function invokeCapturing(): Promise<{ output: string; error?: unknown }> {
   captured = [];
   let error: unknown;
   try {
-    await handler(snsEvent('ALARM: the dead-letter queue is not empty'));
+    await handler(alarmEvent('ALARM: the dead-letter queue is not empty'));
   } catch (e) {
     error = e;
   }

@@ -63,17 +63,22 @@ describe('verify --local', () => {
   });
 });
 
+/** A READY runtime whose agent answers with the seed's "after" transcript. */
+function givenHealthyDeployedAgent() {
+  fake.runtimes.push({
+    agentRuntimeArn: ARN,
+    agentRuntimeId: 'finale_agent-AbCdE12345',
+    agentRuntimeName: 'finale_agent',
+    status: 'READY',
+    roleArn: 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789',
+  });
+  fake.answer = () => ({ body: JSON.stringify({ result: SEED_AFTER }) });
+}
+
 describe('verify --agent', () => {
   it('invokes the deployed agent and prints the verdict as JSON on request', async () => {
     // Prepare
-    fake.runtimes.push({
-      agentRuntimeArn: ARN,
-      agentRuntimeId: 'finale_agent-AbCdE12345',
-      agentRuntimeName: 'finale_agent',
-      status: 'READY',
-      roleArn: 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789',
-    });
-    fake.answer = () => ({ body: JSON.stringify({ result: SEED_AFTER }) });
+    givenHealthyDeployedAgent();
     // Act
     const code = await verifyCommand({ agent: ARN, probe: 'seed', json: true }, io, clients());
     // Assess
@@ -85,14 +90,7 @@ describe('verify --agent', () => {
 describe('verify --agent when the permission probe cannot run', () => {
   it('prints the permission check as skipped with its reason, not allowed, and lets the prompt decide', async () => {
     // Prepare
-    fake.runtimes.push({
-      agentRuntimeArn: ARN,
-      agentRuntimeId: 'finale_agent-AbCdE12345',
-      agentRuntimeName: 'finale_agent',
-      status: 'READY',
-      roleArn: 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789',
-    });
-    fake.answer = () => ({ body: JSON.stringify({ result: SEED_AFTER }) });
+    givenHealthyDeployedAgent();
     const permissionProbe = async (): Promise<PermissionReport> => {
       throw Object.assign(new Error('User is not authorized to perform: iam:SimulatePrincipalPolicy'), {
         name: 'AccessDenied',

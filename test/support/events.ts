@@ -33,3 +33,33 @@ export function createRoleEvent(
     },
   };
 }
+
+/** What SNS hands a Lambda subscriber: one record carrying `message` (the topic's `lambda` body). */
+export function snsEvent(
+  message: string,
+  options: { topicArn?: string; subject?: string; messageId?: string } = {},
+): import('aws-lambda').SNSEvent {
+  const topicArn = options.topicArn ?? 'arn:aws:sns:us-east-1:123456789012:alerts';
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:sub`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: options.messageId ?? 'm-1',
+          TopicArn: topicArn,
+          Subject: options.subject ?? 'subject',
+          Message: message,
+          Timestamp: '2026-11-26T09:00:00.000Z',
+          SignatureVersion: '1',
+          Signature: '',
+          SigningCertUrl: '',
+          UnsubscribeUrl: '',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}

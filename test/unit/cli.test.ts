@@ -18,6 +18,15 @@ const arn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
 const noSuchEntity = () => Object.assign(new Error('not found'), { name: 'NoSuchEntityException' });
 const prefix = 'AmazonBedrockAgentCoreSDKRuntime-';
 
+/** One prefixed role, listed, with no Code Interpreter policy yet. */
+function givenOneRoleWithoutOurPolicy() {
+  const role = { RoleName: `${prefix}a`, Arn: arn(`${prefix}a`), Path: '/', RoleId: 'x', CreateDate: new Date() };
+  iamMock.on(ListRolesCommand).resolves({ Roles: [role] });
+  iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
+  iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+  iamMock.on(GetRoleCommand).resolves({ Role: role });
+}
+
 describe('agentcore-guard CLI, in-process', () => {
   beforeEach(() => iamMock.reset());
 
@@ -132,14 +141,7 @@ describe('agentcore-guard CLI, in-process', () => {
 
   it('sweep prints one plain progress line per role when stderr is not a terminal', async () => {
     // Prepare
-    iamMock.on(ListRolesCommand).resolves({
-      Roles: [{ RoleName: `${prefix}a`, Arn: arn(`${prefix}a`), Path: '/', RoleId: 'x', CreateDate: new Date() }],
-    });
-    iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
-    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
-    iamMock.on(GetRoleCommand).resolves({
-      Role: { RoleName: `${prefix}a`, Arn: arn(`${prefix}a`), Path: '/', RoleId: 'x', CreateDate: new Date() },
-    });
+    givenOneRoleWithoutOurPolicy();
     const { io, stdout, stderr } = captureIO(false);
 
     // Act
@@ -154,14 +156,7 @@ describe('agentcore-guard CLI, in-process', () => {
 
   it('sweep draws a progress bar instead of lines when stderr is a terminal', async () => {
     // Prepare
-    iamMock.on(ListRolesCommand).resolves({
-      Roles: [{ RoleName: `${prefix}a`, Arn: arn(`${prefix}a`), Path: '/', RoleId: 'x', CreateDate: new Date() }],
-    });
-    iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
-    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
-    iamMock.on(GetRoleCommand).resolves({
-      Role: { RoleName: `${prefix}a`, Arn: arn(`${prefix}a`), Path: '/', RoleId: 'x', CreateDate: new Date() },
-    });
+    givenOneRoleWithoutOurPolicy();
     const { io, stderr } = captureIO(true);
     // What cli-progress looks for on a terminal stream.
     Object.assign(io.stderr, { isTTY: true, columns: 120 });
