@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { PolicyProfileName } from './policy/profiles.js';
 
 /** The toolkit's role name prefix: `AmazonBedrockAgentCoreSDKRuntime-{region}-{hash}`. */
@@ -63,28 +63,40 @@ export class ConfigError extends Error {
 const truthy = new Set(['true', '1', 'yes']);
 const falsy = new Set(['false', '0', 'no', '']);
 
-const booleanFlag = z.pipe(
-  z.optional(z.string()),
-  z.transform((value, ctx) => {
-    const v = (value ?? '').trim().toLowerCase();
-    if (truthy.has(v)) return true;
-    if (falsy.has(v)) return false;
-    ctx.issues.push({ code: 'custom', input: value, message: 'expected true or false' });
-    return z.NEVER;
-  }),
-);
+/** What a setting's reader returns for a value it cannot accept: the message names what was expected. */
+class Invalid {
+  constructor(readonly message: string) {}
+}
 
-const positiveInt = (fallback: number) =>
-  z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return fallback;
-      const n = Number(value);
-      if (Number.isInteger(n) && n > 0) return n;
-      ctx.issues.push({ code: 'custom', input: value, message: 'expected a positive whole number' });
-      return z.NEVER;
+/**
+ * An environment variable, set or not, turned into its setting by `read` (or refused with the reason). Not
+ * `v.optional`: valibot skips an optional key's pipe when the key is absent, and the defaults live in `read`.
+ */
+const setting = <T>(read: (value: string | undefined) => T | Invalid) =>
+  v.pipe(
+    v.union([v.string(), v.undefined()]),
+    v.rawTransform<string | undefined, T>(({ dataset, addIssue, NEVER }) => {
+      const result = read(dataset.value);
+      if (!(result instanceof Invalid)) return result;
+      addIssue({ message: result.message });
+      return NEVER;
     }),
   );
+
+const booleanFlag = setting((value) => {
+  const flag = (value ?? '').trim().toLowerCase();
+  if (truthy.has(flag)) return true;
+  if (falsy.has(flag)) return false;
+  return new Invalid('expected true or false');
+});
+
+const positiveInt = (fallback: number) =>
+  setting((value) => {
+    if (value === undefined || value.trim() === '') return fallback;
+    const n = Number(value);
+    if (Number.isInteger(n) && n > 0) return n;
+    return new Invalid('expected a positive whole number');
+  });
 
 const commaList = (value: string | undefined): string[] =>
   (value ?? '')
@@ -98,119 +110,78 @@ export const agentRuntimeArnPattern =
 // IAM role names: letters, digits and +=,.@_- ; a prefix is a role name's start.
 const rolePrefixPattern = /^[\w+=,.@-]{1,64}$/;
 
-const EnvSchema = z.object({
-  ROLE_PREFIXES: z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx) => {
-      const prefixes = (value ?? DEFAULT_ROLE_PREFIX)
-        .split(',')
-        .map((p) => p.trim())
-        .filter((p) => p.length > 0);
-      if (prefixes.length === 0) {
-        ctx.issues.push({ code: 'custom', input: value, message: 'needs at least one role-name prefix' });
-        return z.NEVER;
-      }
-      const bad = prefixes.filter((p) => !rolePrefixPattern.test(p));
-      if (bad.length > 0) {
-        ctx.issues.push({ code: 'custom', input: value, message: `not valid role-name prefixes: ${bad.join(', ')}` });
-        return z.NEVER;
-      }
-      return prefixes;
-    }),
-  ),
-  POLICY_PROFILE: z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx): PolicyProfileName => {
-      const v = value?.trim() || 'least-privilege';
-      if (v === 'least-privilege' || v === 'seed') return v;
-      ctx.issues.push({ code: 'custom', input: value, message: 'expected least-privilege or seed' });
-      return z.NEVER;
-    }),
-  ),
-  POLICY_NAME: z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx) => {
-      const v = value?.trim() || DEFAULT_POLICY_NAME;
-      if (/^[\w+=,.@-]{1,128}$/.test(v)) return v;
-      ctx.issues.push({ code: 'custom', input: value, message: 'not a valid IAM policy name' });
-      return z.NEVER;
-    }),
-  ),
+const EnvSchema = v.object({
+  ROLE_PREFIXES: setting((value) => {
+    const prefixes = (value ?? DEFAULT_ROLE_PREFIX)
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
+    if (prefixes.length === 0) return new Invalid('needs at least one role-name prefix');
+    const bad = prefixes.filter((p) => !rolePrefixPattern.test(p));
+    if (bad.length > 0) return new Invalid(`not valid role-name prefixes: ${bad.join(', ')}`);
+    return prefixes;
+  }),
+  POLICY_PROFILE: setting((value): PolicyProfileName | Invalid => {
+    const profile = value?.trim() || 'least-privilege';
+    if (profile === 'least-privilege' || profile === 'seed') return profile;
+    return new Invalid('expected least-privilege or seed');
+  }),
+  POLICY_NAME: setting((value) => {
+    const name = value?.trim() || DEFAULT_POLICY_NAME;
+    if (/^[\w+=,.@-]{1,128}$/.test(name)) return name;
+    return new Invalid('not a valid IAM policy name');
+  }),
   DRY_RUN: booleanFlag,
   ROLE_NOT_FOUND_RETRY_SECONDS: positiveInt(30),
   IAM_MAX_ATTEMPTS: positiveInt(8),
   SWEEP_CONCURRENCY: positiveInt(4),
-  AGENT_RUNTIME_ARNS: z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx) => {
-      const arns = commaList(value);
-      const bad = arns.filter((a) => !agentRuntimeArnPattern.test(a));
-      if (bad.length > 0) {
-        ctx.issues.push({
-          code: 'custom',
-          input: value,
-          message: `not agent runtime ARNs (arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<id>): ${bad.join(', ')}`,
-        });
-        return z.NEVER;
-      }
-      return arns;
-    }),
-  ),
-  AGENT_REGIONS: z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx) => {
-      const regions = commaList(value);
-      const bad = regions.filter((r) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
-      if (bad.length > 0) {
-        ctx.issues.push({ code: 'custom', input: value, message: `not AWS regions: ${bad.join(', ')}` });
-        return z.NEVER;
-      }
-      return regions;
-    }),
-  ),
-  HEALTH_PROBE: z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx): HealthProbeName => {
-      const v = value?.trim() || 'proof';
-      if ((HEALTH_PROBES as readonly string[]).includes(v)) return v as HealthProbeName;
-      ctx.issues.push({ code: 'custom', input: value, message: 'expected proof, seed or custom' });
-      return z.NEVER;
-    }),
-  ),
-  HEALTH_PROMPT: z.optional(z.string()),
-  HEALTH_EXPECT: z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return undefined;
-      try {
-        new RegExp(value);
-        return value;
-      } catch {
-        ctx.issues.push({ code: 'custom', input: value, message: 'not a valid regular expression' });
-        return z.NEVER;
-      }
-    }),
-  ),
-  SELF_HEAL: z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx) => {
-      const v = (value ?? '').trim().toLowerCase();
-      if (v === '' || truthy.has(v)) return true;
-      if (falsy.has(v)) return false;
-      ctx.issues.push({ code: 'custom', input: value, message: 'expected true or false' });
-      return z.NEVER;
-    }),
-  ),
+  AGENT_RUNTIME_ARNS: setting((value) => {
+    const arns = commaList(value);
+    const bad = arns.filter((a) => !agentRuntimeArnPattern.test(a));
+    if (bad.length > 0) {
+      return new Invalid(
+        `not agent runtime ARNs (arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<id>): ${bad.join(', ')}`,
+      );
+    }
+    return arns;
+  }),
+  AGENT_REGIONS: setting((value) => {
+    const regions = commaList(value);
+    const bad = regions.filter((r) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
+    if (bad.length > 0) return new Invalid(`not AWS regions: ${bad.join(', ')}`);
+    return regions;
+  }),
+  HEALTH_PROBE: setting((value): HealthProbeName | Invalid => {
+    const probe = value?.trim() || 'proof';
+    if ((HEALTH_PROBES as readonly string[]).includes(probe)) return probe as HealthProbeName;
+    return new Invalid('expected proof, seed or custom');
+  }),
+  HEALTH_PROMPT: v.optional(v.string()),
+  HEALTH_EXPECT: setting((value) => {
+    if (value === undefined || value.trim() === '') return undefined;
+    try {
+      new RegExp(value);
+      return value;
+    } catch {
+      return new Invalid('not a valid regular expression');
+    }
+  }),
+  SELF_HEAL: setting((value) => {
+    const flag = (value ?? '').trim().toLowerCase();
+    if (flag === '' || truthy.has(flag)) return true;
+    if (falsy.has(flag)) return false;
+    return new Invalid('expected true or false');
+  }),
   DIRECT_PROBE: booleanFlag,
   PROBE_TIMEOUT_SECONDS: positiveInt(120),
   ALERT_REMINDER_HOURS: positiveInt(24),
-  HEALTH_TABLE_NAME: z.optional(z.string()),
-  ALERT_TOPIC_ARN: z.optional(z.string()),
-  SLACK_WEBHOOK_PARAMETER: z.optional(z.string()),
-  AWS_REGION: z.optional(z.string()),
-  AWS_DEFAULT_REGION: z.optional(z.string()),
-  AWS_LAMBDA_FUNCTION_NAME: z.optional(z.string()),
-  AWS_ACCESS_KEY_ID: z.optional(z.string()),
+  HEALTH_TABLE_NAME: v.optional(v.string()),
+  ALERT_TOPIC_ARN: v.optional(v.string()),
+  SLACK_WEBHOOK_PARAMETER: v.optional(v.string()),
+  AWS_REGION: v.optional(v.string()),
+  AWS_DEFAULT_REGION: v.optional(v.string()),
+  AWS_LAMBDA_FUNCTION_NAME: v.optional(v.string()),
+  AWS_ACCESS_KEY_ID: v.optional(v.string()),
 });
 
 /**
@@ -218,14 +189,16 @@ const EnvSchema = z.object({
  * for settings; everything else receives a `Config`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = z.safeParse(EnvSchema, env);
+  // Every variable we read, present or not, so that each setting's reader runs and applies its default.
+  const variables = Object.fromEntries(Object.keys(EnvSchema.entries).map((name) => [name, env[name]]));
+  const parsed = v.safeParse(EnvSchema, variables);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const problems = parsed.issues.map((i) => `${v.getDotPath(i) ?? '(environment)'}: ${i.message}`).join('; ');
     throw new ConfigError(
       `Invalid agentcore-guard settings (${problems}). Fix the environment or the --param values and redeploy.`,
     );
   }
-  const e = parsed.data;
+  const e = parsed.output;
   const region = e.AWS_REGION || e.AWS_DEFAULT_REGION || 'us-east-1';
   return {
     region,
@@ -241,7 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-function healthSettings(e: z.infer<typeof EnvSchema>, region: string): HealthSettings {
+function healthSettings(e: v.InferOutput<typeof EnvSchema>, region: string): HealthSettings {
   const customPrompt = e.HEALTH_PROMPT?.trim() || undefined;
   if (e.HEALTH_PROBE === 'custom' && (!customPrompt || !e.HEALTH_EXPECT)) {
     throw new ConfigError(

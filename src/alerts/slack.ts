@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { ChatNotification } from './messages.js';
 
 /** Slack's incoming-webhook body: `text` is the notification fallback, `blocks` the Block Kit layout. */
@@ -7,19 +7,19 @@ export interface SlackPayload {
   blocks: Record<string, unknown>[];
 }
 
-const ChatNotificationSchema = z.object({
-  version: z.literal('1.0'),
-  source: z.literal('custom'),
-  content: z.object({
-    title: z.string(),
-    description: z.string(),
-    nextSteps: z.optional(z.array(z.string())),
+const ChatNotificationSchema = v.object({
+  version: v.literal('1.0'),
+  source: v.literal('custom'),
+  content: v.object({
+    title: v.string(),
+    description: v.string(),
+    nextSteps: v.optional(v.array(v.string())),
   }),
-  metadata: z.optional(
-    z.object({
-      summary: z.optional(z.string()),
-      relatedResources: z.optional(z.array(z.string())),
-      additionalContext: z.optional(z.record(z.string(), z.string())),
+  metadata: v.optional(
+    v.object({
+      summary: v.optional(v.string()),
+      relatedResources: v.optional(v.array(v.string())),
+      additionalContext: v.optional(v.record(v.string(), v.string())),
     }),
   ),
 });
@@ -35,12 +35,12 @@ export function slackPayloadFor(message: string, subject?: string): SlackPayload
   } catch {
     parsed = undefined;
   }
-  const chat = z.safeParse(ChatNotificationSchema, parsed);
+  const chat = v.safeParse(ChatNotificationSchema, parsed);
   if (!chat.success) {
     const text = `${subject ? `*${subject}*\n` : ''}${message}`.slice(0, 2_900);
     return { text: subject ?? message.slice(0, 150), blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
   }
-  return slackBlocks(chat.data as ChatNotification);
+  return slackBlocks(chat.output as ChatNotification);
 }
 
 export function slackBlocks(

@@ -1,21 +1,21 @@
 import { parse } from '@aws-lambda-powertools/parser';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import type { RoleRef } from '../remediation/outcome.js';
 
 /** The parts of an EventBridge "AWS API Call via CloudTrail" event for IAM that we rely on. */
-const RoleApiCallEvent = z.object({
-  id: z.string(),
-  source: z.literal('aws.iam'),
-  'detail-type': z.literal('AWS API Call via CloudTrail'),
-  detail: z.object({
-    eventSource: z.literal('iam.amazonaws.com'),
-    eventName: z.enum(['CreateRole', 'PutRolePolicy', 'DeleteRolePolicy']),
-    eventID: z.optional(z.string()),
-    errorCode: z.optional(z.string()),
-    errorMessage: z.optional(z.string()),
-    requestParameters: z.object({ roleName: z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/)) }),
-    responseElements: z.optional(z.nullable(z.object({ role: z.optional(z.object({ arn: z.optional(z.string()) })) }))),
+const RoleApiCallEvent = v.object({
+  id: v.string(),
+  source: v.literal('aws.iam'),
+  'detail-type': v.literal('AWS API Call via CloudTrail'),
+  detail: v.object({
+    eventSource: v.literal('iam.amazonaws.com'),
+    eventName: v.picklist(['CreateRole', 'PutRolePolicy', 'DeleteRolePolicy']),
+    eventID: v.optional(v.string()),
+    errorCode: v.optional(v.string()),
+    errorMessage: v.optional(v.string()),
+    requestParameters: v.object({ roleName: v.pipe(v.string(), v.regex(/^[\w+=,.@-]{1,64}$/)) }),
+    responseElements: v.nullish(v.object({ role: v.optional(v.object({ arn: v.optional(v.string()) })) })),
   }),
 });
 
