@@ -399,13 +399,27 @@ describe('serverless package', () => {
       const packageJson = JSON.parse(entries?.get(`${moduleDir}package.json`)?.toString('utf8') ?? '{}');
       expect(packageJson.type, `${name}: package.json marks the .js bundle as ESM`).toBe('module');
       expect(bundle).toMatch(/\bexport\s*\{/);
-      expect(bundle).not.toMatch(/\bmodule\.exports\b/);
+      // esbuild's CommonJS output ends in this; bundled CommonJS dependencies keep their own `module.exports` inside.
+      expect(bundle).not.toMatch(/\bmodule\.exports\s*=\s*__toCommonJS\(/);
       const lines = bundle.split('\n');
       expect(bundle.length / lines.length, `${name}: average line length of a minified bundle`).toBeGreaterThan(1_000);
       expect(bundle).toMatch(/\/\/# sourceMappingURL=\S+\.js\.map\s*$/);
       expect(entries?.has(`${modulePath}.map`)).toBe(true);
       expect([...(entries?.keys() ?? [])].some((p) => p.startsWith('node_modules/'))).toBe(false);
     }
+  });
+
+  it("keeps our functions' names in the bundle, so that stack frames in the logs read, without keepNames' calls", () => {
+    // Prepare
+    const entries = readZip(readFileSync(join(outDir, 'remediate.zip')));
+
+    // Act
+    const bundle = entries.get('handlers/remediate.js')?.toString('utf8') ?? '';
+
+    // Assess
+    expect(bundle).toMatch(/\bfunction ensureCodeInterpreterPolicy\(/);
+    expect(bundle).toMatch(/\bInlinePolicySizeLimitError=class\b/);
+    expect(bundle).not.toMatch(/\b__name\(/);
   });
 
   it('passes cfn-lint', async () => {
