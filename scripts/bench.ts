@@ -308,6 +308,15 @@ try {
       : `failed: ${ref?.error ?? 'not measured'}`,
     '',
   ]);
+  const remediateStart = starts.byFn.get('remediate');
+  if (ref && !ref.error && remediateStart && !remediateStart.error) {
+    // What our code and libraries (Powertools, Valibot, config, policy) add to the floor: "almost nothing" is the aim.
+    rows.push([
+      'remediate: start over the IAM client alone',
+      `+${(remediateStart.wallMs - ref.wallMs).toFixed(0)} ms = +${((remediateStart.wallMs - ref.wallMs) / starts.bareMs).toFixed(2)} × bare node`,
+      '',
+    ]);
+  }
   rows.push([`bare node -e 0, median of ${ROUNDS}`, `${starts.bareMs.toFixed(0)} ms`, '']);
   if (typeof calls === 'string') {
     rows.push(['remediation: AWS calls per event', calls, '']);
