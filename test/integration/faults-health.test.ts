@@ -77,6 +77,20 @@ afterAll(async () => {
   await moto?.stop();
 });
 
+const hangs: AgentCoreFake['answer'] = () => ({ hang: true, contentType: 'text/event-stream' });
+// The agent really runs the proof program.
+const runsTheProof: AgentCoreFake['answer'] = ({ prompt }) => ({
+  body: JSON.stringify({ result: `digest: ${digestOfProbeToken(prompt)}` }),
+});
+
+/** One fault-free run with the agent answering as given, so that each test starts from the alert state it needs. */
+async function settleAgent(answer: AgentCoreFake['answer']): Promise<void> {
+  fake.answer = answer;
+  await handler();
+  await delivered();
+  proxy.resetStats();
+}
+
 beforeEach(() => {
   proxy.setRates({});
   proxy.resetStats();
@@ -85,7 +99,8 @@ beforeEach(() => {
 describe('health check with an agent that never answers', () => {
   it('gives the verdict timeout within the configured bound, and alerts', async () => {
     // Prepare
-    fake.answer = () => ({ hang: true, contentType: 'text/event-stream' });
+    await settleAgent(runsTheProof);
+    fake.answer = hangs;
     const started = performance.now();
     // Act
     const summary = await handler();
@@ -103,9 +118,9 @@ describe('health check with an agent that never answers', () => {
 
 describe('health check when SNS cannot publish', () => {
   it('does not advance the alert state while every Publish fails, and sends the alert on the next run', async () => {
-    // Prepare: the agent recovers (it really runs the proof program), so a RECOVERED alert is due; SNS answers 5xx
-    // to every attempt.
-    fake.answer = ({ prompt }) => ({ body: JSON.stringify({ result: `digest: ${digestOfProbeToken(prompt)}` }) });
+    // Prepare: the agent was failing and recovers, so a RECOVERED alert is due; SNS answers 5xx to every attempt.
+    await settleAgent(hangs);
+    fake.answer = runsTheProof;
     const before = await readAlertState(ddb, TABLE, ARN);
     proxy.setRates({ serverError: 1 }, ['Publish']);
     // Act
@@ -127,9 +142,10 @@ describe('health check when SNS cannot publish', () => {
   });
 
   it('sends an alert again when SNS applied the Publish but its answer was lost: at least once, never zero', async () => {
-    // Prepare: the agent stops answering again, so a FAILING alert is due; SNS applies each Publish, then the answer
-    // is lost on the way back.
-    fake.answer = () => ({ hang: true, contentType: 'text/event-stream' });
+    // Prepare: the agent was healthy and stops answering, so a FAILING alert is due; SNS applies each Publish, then
+    // the answer is lost on the way back.
+    await settleAgent(runsTheProof);
+    fake.answer = hangs;
     proxy.setRates({ appliedThenReset: 1 }, ['Publish']);
     // Act
     const lost = await handler();
