@@ -7,7 +7,8 @@
  *   moto while the bundled handler runs, beside the minimum the design allows;
  * - the sweep's figures from `npm run bench:sweep`, when that script exists.
  * Numbers are printed, never asserted; size budgets are enforced by scripts/check-budgets.ts.
- * BENCH_ROUNDS (default 21) sets the number of process starts; BENCH_SKIP_SWEEP=1 leaves out bench:sweep (~2 min).
+ * BENCH_ROUNDS (default 21) sets the number of process starts; BENCH_SKIP_SWEEP=1 leaves out bench:sweep (~2 min);
+ * BENCH_NODE names the node binary for the process starts (bare and handlers alike), e.g. a Node 22 like Lambda's.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { budgetFor, type FunctionArtifact, kb, packageService, readArtifacts } f
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 const START_TARGET = 2.2;
+const START_NODE = process.env.BENCH_NODE || process.execPath;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -158,9 +160,15 @@ interface StartFigures {
   error?: string;
 }
 
+function startNodeVersion(): string {
+  const r = spawnSync(START_NODE, ['--version'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`BENCH_NODE=${START_NODE} does not run: ${r.stderr || r.error?.message}`);
+  return r.stdout.trim();
+}
+
 function timeProcess(args: string[], env: NodeJS.ProcessEnv): { wallMs: number; stdout: string; error?: string } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+  const r = spawnSync(START_NODE, args, { env, encoding: 'utf8' });
   const wallMs = performance.now() - t0;
   const error =
     r.status === 0
@@ -331,7 +339,7 @@ try {
   );
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   console.log(
-    `agentcore-guard bench, ${new Date().toISOString()}, node ${process.version}, ${process.platform}/${process.arch}`,
+    `agentcore-guard bench, ${new Date().toISOString()}, starts on node ${startNodeVersion()}, ${process.platform}/${process.arch}`,
   );
   console.log(line(['measure', 'measured', 'target']));
   console.log(line(widths.map((w) => '-'.repeat(w))));
