@@ -61,7 +61,7 @@ export class ConfigError extends Error {
 }
 
 const truthy = new Set(['true', '1', 'yes']);
-const falsy = new Set(['false', '0', 'no', '']);
+const falsy = new Set(['false', '0', 'no']);
 
 /** What a setting's reader returns for a value it cannot accept: the message names what was expected. */
 class Invalid {
@@ -83,12 +83,15 @@ const setting = <T>(read: (value: string | undefined) => T | Invalid) =>
     }),
   );
 
-const booleanFlag = setting((value) => {
-  const flag = (value ?? '').trim().toLowerCase();
-  if (truthy.has(flag)) return true;
-  if (falsy.has(flag)) return false;
-  return new Invalid('expected true or false');
-});
+/** true/1/yes or false/0/no; unset or empty gives `fallback`. */
+const booleanFlag = (fallback: boolean) =>
+  setting((value) => {
+    const flag = (value ?? '').trim().toLowerCase();
+    if (flag === '') return fallback;
+    if (truthy.has(flag)) return true;
+    if (falsy.has(flag)) return false;
+    return new Invalid('expected true or false');
+  });
 
 const positiveInt = (fallback: number) =>
   setting((value) => {
@@ -112,10 +115,7 @@ const rolePrefixPattern = /^[\w+=,.@-]{1,64}$/;
 
 const EnvSchema = v.object({
   ROLE_PREFIXES: setting((value) => {
-    const prefixes = (value ?? DEFAULT_ROLE_PREFIX)
-      .split(',')
-      .map((p) => p.trim())
-      .filter((p) => p.length > 0);
+    const prefixes = commaList(value ?? DEFAULT_ROLE_PREFIX);
     if (prefixes.length === 0) return new Invalid('needs at least one role-name prefix');
     const bad = prefixes.filter((p) => !rolePrefixPattern.test(p));
     if (bad.length > 0) return new Invalid(`not valid role-name prefixes: ${bad.join(', ')}`);
@@ -131,7 +131,7 @@ const EnvSchema = v.object({
     if (/^[\w+=,.@-]{1,128}$/.test(name)) return name;
     return new Invalid('not a valid IAM policy name');
   }),
-  DRY_RUN: booleanFlag,
+  DRY_RUN: booleanFlag(false),
   ROLE_NOT_FOUND_RETRY_SECONDS: positiveInt(30),
   IAM_MAX_ATTEMPTS: positiveInt(8),
   SWEEP_CONCURRENCY: positiveInt(4),
@@ -166,13 +166,8 @@ const EnvSchema = v.object({
       return new Invalid('not a valid regular expression');
     }
   }),
-  SELF_HEAL: setting((value) => {
-    const flag = (value ?? '').trim().toLowerCase();
-    if (flag === '' || truthy.has(flag)) return true;
-    if (falsy.has(flag)) return false;
-    return new Invalid('expected true or false');
-  }),
-  DIRECT_PROBE: booleanFlag,
+  SELF_HEAL: booleanFlag(true),
+  DIRECT_PROBE: booleanFlag(false),
   PROBE_TIMEOUT_SECONDS: positiveInt(120),
   ALERT_REMINDER_HOURS: positiveInt(24),
   HEALTH_TABLE_NAME: v.optional(v.string()),
