@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { publishAlert } from '../src/alerts/publish.js';
+import { resourceName } from '../src/aws/arn.js';
 import {
   agentCoreClientFor,
   agentCoreControlClientFor,
@@ -10,11 +11,11 @@ import {
 } from '../src/aws/clients.js';
 import { errorMessage } from '../src/aws/errors.js';
 import { loadConfig } from '../src/config.js';
+import { type AgentReport, runHealthCheck } from '../src/health/run.js';
 import { logger, metricName, metrics } from '../src/observability.js';
+import { permissionProbeFor } from '../src/permission/check.js';
+import { buildProbe } from '../src/probes/prompt.js';
 import { isManagedRoleName } from '../src/roles/ownership.js';
-import { permissionProbeFor } from '../src/verification/permission-probe.js';
-import { buildProbe } from '../src/verification/presets.js';
-import { type AgentReport, runHealthCheck } from '../src/verification/run.js';
 
 const config = loadConfig();
 const { health } = config;
@@ -49,7 +50,7 @@ export const handler = async (_event?: unknown, context?: Context): Promise<Heal
       directProbe: health.directProbe,
       permissionProbe: permissionProbeFor(iam),
       // The function may read (and heal) only roles with a configured prefix; others go straight to the prompt.
-      probesRole: (roleArn) => isManagedRoleName(roleNameOf(roleArn), config.rolePrefixes),
+      probesRole: (roleArn) => isManagedRoleName(resourceName(roleArn), config.rolePrefixes),
       selfHeal: health.selfHeal ? { iam, settings: config } : undefined,
       alerts:
         health.stateTableName && alertTopicArn
@@ -62,7 +63,7 @@ export const handler = async (_event?: unknown, context?: Context): Promise<Heal
           : undefined,
     });
     reports.forEach(emitMetrics);
-    return summarise(reports);
+    return healthCheckSummary(reports);
   } catch (error) {
     logger.error('health check failed', { error: errorMessage(error) });
     metrics.addMetric('HealthCheckFailed', MetricUnit.Count, 1);
@@ -71,8 +72,6 @@ export const handler = async (_event?: unknown, context?: Context): Promise<Heal
     metrics.publishStoredMetrics();
   }
 };
-
-const roleNameOf = (roleArn: string) => roleArn.slice(roleArn.lastIndexOf('/') + 1);
 
 function emitMetrics({ result, alert, alertError }: AgentReport) {
   if (!result) {
@@ -88,7 +87,7 @@ function emitMetrics({ result, alert, alertError }: AgentReport) {
   perAgent.addMetric('AgentHealthy', MetricUnit.Count, result.verdict === 'healthy' ? 1 : 0);
 }
 
-function summarise(reports: AgentReport[]): HealthCheckSummary {
+function healthCheckSummary(reports: AgentReport[]): HealthCheckSummary {
   return {
     checked: reports.filter((r) => r.result).length,
     healthy: reports.filter((r) => r.result?.verdict === 'healthy').length,

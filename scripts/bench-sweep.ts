@@ -7,9 +7,10 @@
  * to the real IAM endpoint: on a local emulator the emulator's own CPU, not latency, bounds the sweep.
  */
 import { type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { parseRoleArn } from '../src/aws/arn.js';
 import { createIamClient } from '../src/aws/clients.js';
 import { loadConfig } from '../src/config.js';
-import { leastPrivilegePolicy, parseRoleArn } from '../src/policy/profiles.js';
+import { leastPrivilegePolicy } from '../src/policy/profiles.js';
 import { DEFAULT_SWEEP_CONCURRENCY, type SweepSummary, sweepRoles } from '../src/remediation/sweep.js';
 import { LIST_ROLES_PAGE_SIZE } from '../src/roles/listing.js';
 import { startMoto, useEndpoint } from '../test/support/moto.js';

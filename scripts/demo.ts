@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { checkCodeInterpreterPermissions } from '../src/permission/check.js';
 import { decodePolicyDocument } from '../src/policy/document.js';
-import { checkCodeInterpreterPermissions } from '../src/verification/permission.js';
 import { createToolkitRole, toolkitPolicyName } from '../test/support/iam-fixtures.js';
 import { MOTO_MISSING_MESSAGE, motoAvailable, startMoto, useEndpoint } from '../test/support/moto.js';
 

@@ -1,4 +1,4 @@
-import { describePermission, type HealthResult, permissionDecision } from '../verification/verdict.js';
+import { parse } from '@aws-sdk/util-arn-parser';
 
 export const ALERT_KINDS = ['failing', 'recovered', 'reminder'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -30,6 +30,8 @@ export interface ChatNotification {
 
 export interface AlertMessage {
   kind: AlertKind;
+  /** The alert state's key: what this alert is about (an agent runtime ARN, a role ARN). */
+  about: string;
   /** Email subject: at most 100 printable ASCII characters (SNS's limit). */
   subject: string;
   /** Plain text for email. */
@@ -42,105 +44,6 @@ export interface AlertContext {
   since?: string;
   /** Only for `recovered`: what it was failing with. */
   previousReason?: string;
-}
-
-const REASON_TEXT: Record<string, string> = {
-  'permission-denied': 'its execution role is not allowed to use the Code Interpreter',
-  'tool-not-executed': 'it answered without running its Python tool',
-  'wrong-answer': 'its reply did not contain the expected result',
-  'invoke-error': 'invoking it failed',
-  timeout: 'it did not answer in time',
-};
-
-export function formatAlert(kind: AlertKind, result: HealthResult, context: AlertContext = {}): AlertMessage {
-  const reason = result.reason ?? 'unknown';
-  const headline =
-    kind === 'recovered'
-      ? `${result.agentName} recovered: the ${result.probe} probe passes again`
-      : `${result.agentName} is ${kind === 'reminder' ? 'still ' : ''}failing: ${reason}`;
-  const subject = asciiSubject(
-    `[agentcore-guard] ${kind === 'recovered' ? 'RECOVERED' : kind === 'reminder' ? 'STILL FAILING' : 'FAILING'}: ${result.agentName}${kind === 'recovered' ? '' : ` (${reason})`}`,
-  );
-  const nextSteps = stepsFor(kind, result);
-  const remediation = permissionDecision(result.permission)?.remediation;
-  const permission = result.permission ? describePermission(result.permission) : undefined;
-  const facts: [string, string | undefined][] = [
-    ['Agent', result.agentName],
-    ['Runtime ARN', result.agentRuntimeArn],
-    ['Region', result.region],
-    ['Execution role', result.roleArn],
-    ['Probe', result.probe],
-    ['Verdict', kind === 'recovered' ? 'healthy' : `failing (${reason})`],
-    ['Was failing with', kind === 'recovered' ? context.previousReason : undefined],
-    [kind === 'recovered' ? 'Healthy since' : 'Failing since', context.since ?? result.checkedAt],
-    ['Checked at', result.checkedAt],
-    ['Permission check', permission],
-    ['Self-heal', remediation],
-  ];
-  const shown = facts.filter((f): f is [string, string] => Boolean(f[1]));
-  const width = Math.max(...shown.map(([k]) => k.length)) + 2;
-  const why = kind === 'recovered' ? result.detail : `${capitalise(REASON_TEXT[reason] ?? reason)}. ${result.detail}`;
-
-  const text = [
-    `agentcore-guard health check: ${headline}`,
-    '',
-    ...shown.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`),
-    '',
-    'What happened:',
-    `  ${why}`,
-    '',
-    'Reply excerpt:',
-    `  "${result.excerpt || '(empty)'}"`,
-    '',
-    'Next steps:',
-    ...nextSteps.map((s) => `  - ${s}`),
-    '',
-    kind === 'recovered'
-      ? 'You will be told again only if it fails.'
-      : 'You will be told when it recovers, and reminded while it keeps failing.',
-  ].join('\n');
-
-  const icon = kind === 'recovered' ? ':large_green_circle:' : ':red_circle:';
-  const description = [
-    `*${why}*`,
-    `Agent \`${result.agentName}\` in \`${result.region}\` · probe \`${result.probe}\` · checked ${result.checkedAt}`,
-    result.roleArn ? `Role \`${result.roleArn}\`` : undefined,
-    permission ? `Permission check: ${escapeMrkdwn(permission)}` : undefined,
-    remediation ? `Self-heal: \`${remediation}\`` : undefined,
-    `> ${escapeMrkdwn(result.excerpt || '(empty)').replace(/\n/g, ' ')}`,
-  ]
-    .filter((l): l is string => l !== undefined)
-    .join('\n');
-
-  const chat: ChatNotification = {
-    version: '1.0',
-    source: 'custom',
-    id: `${result.agentRuntimeArn}@${result.checkedAt}`,
-    content: {
-      textType: 'client-markdown',
-      title: `${icon} ${headline}`,
-      description,
-      nextSteps,
-      keywords: [result.agentName, kind === 'recovered' ? 'healthy' : reason, result.region],
-    },
-    metadata: {
-      threadId: threadIdFor(result.agentRuntimeArn),
-      summary: headline,
-      eventType: `AgentCoreHealth${kind === 'recovered' ? 'Recovered' : kind === 'reminder' ? 'Reminder' : 'Failing'}`,
-      relatedResources: [result.agentRuntimeArn, ...(result.roleArn ? [result.roleArn] : [])],
-      additionalContext: {
-        kind,
-        agentRuntimeArn: result.agentRuntimeArn,
-        agentName: result.agentName,
-        region: result.region,
-        verdict: result.verdict,
-        ...(result.reason ? { reason: result.reason } : {}),
-        probe: result.probe,
-        checkedAt: result.checkedAt,
-      },
-    },
-  };
-  return { kind, subject, text, chat };
 }
 
 /**
@@ -162,71 +65,21 @@ export function snsMessage(alert: AlertMessage): string {
   });
 }
 
-/** Stable per agent, so a chat channel keeps one thread per agent (failing, reminders, recovery). */
-export function threadIdFor(agentRuntimeArn: string): string {
-  const [, , , region = 'unknown', , resource = ''] = agentRuntimeArn.split(':');
-  return `agentcore-guard-${region}-${resource.replace(/^runtime\//, '')}`;
+/** Stable per subject (an agent runtime or role ARN), so a chat channel keeps one thread for it across alerts. */
+export function threadIdFor(arn: string): string {
+  const { region, resource } = parse(arn);
+  return `agentcore-guard-${region || 'global'}-${resource.replace(/^(runtime|role)\//, '')}`;
 }
 
-function stepsFor(kind: AlertKind, result: HealthResult): string[] {
-  const decision = permissionDecision(result.permission);
-  const verify = `Re-run the check by hand: npx agentcore-guard verify --agent ${result.agentRuntimeArn} --probe ${result.probe}`;
-  const logs = `Read the agent's logs: CloudWatch log group /aws/bedrock-agentcore/runtimes/${result.agentRuntimeArn.split('/').pop() ?? ''}-DEFAULT`;
-  if (kind === 'recovered') return ['No action needed.'];
-  switch (result.reason) {
-    case 'permission-denied':
-      if (decision?.explicitlyDenied) {
-        return [
-          'An explicit Deny (a permissions boundary, an SCP or a Deny statement) blocks the Code Interpreter: remove or narrow it; no Allow can override it.',
-          `Show which statement denies it: npx agentcore-guard check --role ${result.roleArn?.split('/').pop() ?? '<role>'}`,
-        ];
-      }
-      return decision?.remediation === 'remediated'
-        ? [
-            'agentcore-guard added the Code Interpreter policy to the role; the next scheduled check confirms it.',
-            verify,
-          ]
-        : [
-            'Give the execution role Code Interpreter access: deploy agentcore-guard with selfHeal=true, or apply the policy by hand (README, "Policy profiles").',
-            decision?.remediation
-              ? `Self-heal answered ${decision.remediation}: check the role's prefix and its agentcore-guard:exclude tag.`
-              : verify,
-          ];
-    case 'tool-not-executed':
-      return [
-        "Check the execution role's Code Interpreter permissions (the seed's fix; agentcore-guard's remediate function does this for new roles).",
-        logs,
-        verify,
-      ];
-    case 'wrong-answer':
-      return [
-        'Compare the excerpt with the expected result; the model may have answered without its tool.',
-        logs,
-        verify,
-      ];
-    case 'timeout':
-      return [
-        'Look for a hung tool call or a cold start in the logs; raise probeTimeoutSeconds if the agent is just slow.',
-        logs,
-        verify,
-      ];
-    default:
-      return [
-        'Check the runtime is READY (agentcore status) and that the health check may call bedrock-agentcore:InvokeAgentRuntime on it.',
-        logs,
-        verify,
-      ];
-  }
-}
-
-function asciiSubject(s: string): string {
+/** An e-mail subject SNS accepts: printable ASCII, at most 100 characters. */
+export function asciiSubject(s: string): string {
   const ascii = s.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
 }
 
 /** An agent's words must not become `<!channel>` pings or links in chat: escape Slack's control characters. */
-function escapeMrkdwn(text: string): string {
+export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+export const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -11,10 +11,7 @@ export async function publishAlert(sns: SNSClient, topicArn: string, alert: Aler
       Message: snsMessage(alert),
       MessageAttributes: {
         kind: { DataType: 'String', StringValue: alert.kind },
-        agentRuntimeArn: {
-          DataType: 'String',
-          StringValue: alert.chat.metadata.additionalContext.agentRuntimeArn ?? '',
-        },
+        about: { DataType: 'String', StringValue: alert.about },
       },
     }),
   );

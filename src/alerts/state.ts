@@ -7,14 +7,35 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { errorMessage } from '../aws/errors.js';
-import { type HealthResult, type Verdict, verdictKey } from '../verification/verdict.js';
-import { type AlertKind, type AlertMessage, formatAlert } from './messages.js';
+import type { AlertContext, AlertKind, AlertMessage } from './messages.js';
 
-/** One agent's row. `status` is what was last *announced* (absent until the first announcement or healthy run). */
+/** The alert-state table's partition key: what a row is about (an agent runtime ARN, or a finding's own key). */
+export const ALERT_STATE_KEY = 'subject';
+
+export type AlertStatus = 'healthy' | 'failing';
+
+const keyOf = (subject: string): Record<string, AttributeValue> => ({ [ALERT_STATE_KEY]: { S: subject } });
+
+/**
+ * Something that can be failing or healthy, with one row of alert state: an agent's health, a runtime role's Code
+ * Interpreter access, an untrusted role. The message is built only when an alert is due.
+ */
+export interface AlertSubject {
+  key: string;
+  status: AlertStatus;
+  /** Why it is failing; kept on the row so a recovery can say what it recovered from. */
+  reason?: string;
+  /** What was seen this time, as one word (`healthy`, or the reason): stored as `lastObserved`. */
+  observed: string;
+  message(kind: AlertKind, context: AlertContext): AlertMessage;
+}
+
+/** One row. `status` is what was last *announced* (absent until the first announcement or healthy observation). */
 export interface AlertState {
-  agentRuntimeArn: string;
-  status?: Verdict;
+  subject: string;
+  status?: AlertStatus;
   reason?: string;
   since?: string;
   lastAlertAt?: string;
@@ -26,13 +47,13 @@ export interface AlertState {
   claimExpiresAt?: number;
 }
 
-/** What happened to one result's alert. */
+/** What happened to one subject's alert. */
 export type AlertOutcome =
   | { action: 'none' }
   | { action: 'published'; kind: AlertKind; messageId?: string }
   /** Another run changed the row between our read and our write: it decides, we stay quiet. */
   | { action: 'lost-race'; kind?: AlertKind }
-  /** Another run is publishing for this agent right now. */
+  /** Another run is publishing for this subject right now. */
   | { action: 'claimed-elsewhere' }
   /** SNS refused: the row is left as it was, so the next run sends the alert again. */
   | { action: 'publish-failed'; kind: AlertKind; error: string };
@@ -41,15 +62,16 @@ export interface AlertDeps {
   ddb: DynamoDBClient;
   tableName: string;
   publish: (alert: AlertMessage) => Promise<string | undefined>;
-  reminderMs: number;
+  /** How often to remind while failing; absent: announce changes only. */
+  reminderMs?: number;
   now?: () => Date;
   /** How long a claim protects a publish in flight; a crashed run's claim expires after it. */
   claimLeaseMs?: number;
 }
 
 /**
- * Alerts without storms. Publish on a change (healthy → failing, failing → healthy) and a reminder every
- * `reminderMs` while failing; otherwise only note the observation.
+ * Alerts without storms. Publish on a change (healthy → failing, failing → healthy) and, when `reminderMs` is set,
+ * a reminder that often while failing; otherwise only note the observation.
  *
  * Write order, so that overlapping runs agree and a failed publish is retried:
  *   1. read the row (consistent);
@@ -59,17 +81,17 @@ export interface AlertDeps {
  *   4a. on success: advance `status`/`lastAlertAt` and drop the claim (conditional on our token);
  *   4b. on failure: drop the claim only. `status` is unchanged, so the next run decides the same alert again.
  */
-export async function recordHealthResult(result: HealthResult, deps: AlertDeps): Promise<AlertOutcome> {
+export async function recordAlertState(subject: AlertSubject, deps: AlertDeps): Promise<AlertOutcome> {
   const now = (deps.now ?? (() => new Date()))();
-  const key = { agentRuntimeArn: { S: result.agentRuntimeArn } };
-  const previous = await readAlertState(deps.ddb, deps.tableName, result.agentRuntimeArn);
+  const key = keyOf(subject.key);
+  const previous = await readAlertState(deps.ddb, deps.tableName, subject.key);
   if (previous?.claimToken && (previous.claimExpiresAt ?? 0) > now.getTime()) return { action: 'claimed-elsewhere' };
 
-  const kind = decideAlert(previous, result, now, deps.reminderMs);
-  const observed = { lastCheckedAt: { S: now.toISOString() }, lastObserved: { S: verdictKey(result) } };
+  const kind = decideAlert(previous, subject.status, now, deps.reminderMs);
+  const observed = { lastCheckedAt: now.toISOString(), lastObserved: subject.observed };
   if (!kind) {
     try {
-      await writeObservation(deps, key, previous, result, observed);
+      await writeObservation(deps, subject, previous, observed);
       return { action: 'none' };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return { action: 'lost-race' };
@@ -79,14 +101,14 @@ export async function recordHealthResult(result: HealthResult, deps: AlertDeps):
 
   const token = randomUUID();
   try {
-    await claim(deps, key, previous, token, now.getTime() + (deps.claimLeaseMs ?? 60_000));
+    await claim(deps, subject.key, previous, token, now.getTime() + (deps.claimLeaseMs ?? 60_000));
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return { action: 'lost-race', kind };
     throw error;
   }
 
   const since = kind === 'reminder' ? (previous?.since ?? now.toISOString()) : now.toISOString();
-  const alert = formatAlert(kind, result, {
+  const alert = subject.message(kind, {
     since,
     previousReason: kind === 'recovered' ? previous?.reason : undefined,
   });
@@ -94,7 +116,7 @@ export async function recordHealthResult(result: HealthResult, deps: AlertDeps):
   try {
     messageId = await deps.publish(alert);
   } catch (error) {
-    await releaseClaim(deps, key, token, observed);
+    await releaseClaim(deps, subject.key, token, observed);
     return { action: 'publish-failed', kind, error: errorMessage(error) };
   }
   await deps.ddb.send(
@@ -102,38 +124,42 @@ export async function recordHealthResult(result: HealthResult, deps: AlertDeps):
       TableName: deps.tableName,
       Key: key,
       UpdateExpression:
-        'SET #status = :status, #since = :since, lastAlertAt = :now, lastAlertKind = :kind, lastCheckedAt = :checked, lastObserved = :observed, #version = #version + :one' +
-        (result.reason ? ', #reason = :reason' : '') +
+        'SET #status = :status, #since = :since, lastAlertAt = :now, lastAlertKind = :kind, lastCheckedAt = :lastCheckedAt, lastObserved = :lastObserved, #version = #version + :one' +
+        (subject.reason ? ', #reason = :reason' : '') +
         ' REMOVE claimToken, claimExpiresAt' +
-        (result.reason ? '' : ', #reason'),
+        (subject.reason ? '' : ', #reason'),
       ConditionExpression: 'claimToken = :token',
       ExpressionAttributeNames: { '#status': 'status', '#since': 'since', '#version': 'version', '#reason': 'reason' },
-      ExpressionAttributeValues: {
-        ':status': { S: result.verdict },
-        ':since': { S: since },
-        ':now': { S: now.toISOString() },
-        ':kind': { S: kind },
-        ':checked': observed.lastCheckedAt,
-        ':observed': observed.lastObserved,
-        ':one': { N: '1' },
-        ':token': { S: token },
-        ...(result.reason ? { ':reason': { S: result.reason } } : {}),
-      },
+      ExpressionAttributeValues: marshall(
+        {
+          ':status': subject.status,
+          ':since': since,
+          ':now': now.toISOString(),
+          ':kind': kind,
+          ':lastCheckedAt': observed.lastCheckedAt,
+          ':lastObserved': observed.lastObserved,
+          ':one': 1,
+          ':token': token,
+          ':reason': subject.reason,
+        },
+        { removeUndefinedValues: true },
+      ),
     }),
   );
   return { action: 'published', kind, messageId };
 }
 
-/** The pure rule: which alert, if any, this result calls for. */
+/** The pure rule: which alert, if any, this observation calls for. */
 export function decideAlert(
   previous: Pick<AlertState, 'status' | 'lastAlertAt'> | undefined,
-  result: Pick<HealthResult, 'verdict'>,
+  status: AlertStatus,
   now: Date,
-  reminderMs: number,
+  reminderMs: number | undefined,
 ): AlertKind | undefined {
   const announced = previous?.status;
-  if (result.verdict === 'healthy') return announced === 'failing' ? 'recovered' : undefined;
+  if (status === 'healthy') return announced === 'failing' ? 'recovered' : undefined;
   if (announced !== 'failing') return 'failing';
+  if (reminderMs === undefined) return undefined;
   const last = previous?.lastAlertAt ? Date.parse(previous.lastAlertAt) : 0;
   return now.getTime() - last >= reminderMs ? 'reminder' : undefined;
 }
@@ -141,89 +167,89 @@ export function decideAlert(
 export async function readAlertState(
   ddb: DynamoDBClient,
   tableName: string,
-  agentRuntimeArn: string,
+  subjectKey: string,
 ): Promise<AlertState | undefined> {
   const { Item } = await ddb.send(
     new GetItemCommand({
       TableName: tableName,
-      Key: { agentRuntimeArn: { S: agentRuntimeArn } },
+      Key: keyOf(subjectKey),
       ConsistentRead: true,
     }),
   );
   if (!Item) return undefined;
-  const s = (name: string) => Item[name]?.S;
-  const status = s('status');
+  const row = unmarshall(Item) as Partial<AlertState>;
   return {
-    agentRuntimeArn,
-    status: status === 'healthy' || status === 'failing' ? status : undefined,
-    reason: s('reason'),
-    since: s('since'),
-    lastAlertAt: s('lastAlertAt'),
-    lastAlertKind: s('lastAlertKind') as AlertKind | undefined,
-    lastCheckedAt: s('lastCheckedAt'),
-    lastObserved: s('lastObserved'),
-    version: Number(Item.version?.N ?? '0'),
-    claimToken: s('claimToken'),
-    claimExpiresAt: Item.claimExpiresAt?.N ? Number(Item.claimExpiresAt.N) : undefined,
+    ...row,
+    subject: subjectKey,
+    status: row.status === 'healthy' || row.status === 'failing' ? row.status : undefined,
+    version: row.version ?? 0,
   };
 }
 
-type Key = Record<string, AttributeValue>;
+type Observation = { lastCheckedAt: string; lastObserved: string };
 
-/** No alert due: note the check. A first healthy run also records `healthy` (a later failure is then a change). */
+/** No alert due: note the check. A first healthy observation also records `healthy` (a later failure is a change). */
 async function writeObservation(
   deps: AlertDeps,
-  key: Key,
+  subject: AlertSubject,
   previous: AlertState | undefined,
-  result: HealthResult,
-  observed: Record<string, AttributeValue>,
+  observed: Observation,
 ): Promise<void> {
   if (!previous) {
     await deps.ddb.send(
       new PutItemCommand({
         TableName: deps.tableName,
-        Item: {
-          ...key,
+        Item: marshall({
+          [ALERT_STATE_KEY]: subject.key,
           ...observed,
-          status: { S: result.verdict },
-          since: observed.lastCheckedAt as AttributeValue,
-          version: { N: '1' },
-        },
-        ConditionExpression: 'attribute_not_exists(agentRuntimeArn)',
+          status: subject.status,
+          since: observed.lastCheckedAt,
+          version: 1,
+        }),
+        ConditionExpression: `attribute_not_exists(${ALERT_STATE_KEY})`,
       }),
     );
     return;
   }
-  const firstStatus = previous.status ? '' : ', #status = :status, #since = :checked';
+  const firstStatus = previous.status ? '' : ', #status = :status, #since = :lastCheckedAt';
   await deps.ddb.send(
     new UpdateItemCommand({
       TableName: deps.tableName,
-      Key: key,
-      UpdateExpression: `SET lastCheckedAt = :checked, lastObserved = :observed, #version = :next${firstStatus}`,
+      Key: keyOf(subject.key),
+      UpdateExpression: `SET lastCheckedAt = :lastCheckedAt, lastObserved = :lastObserved, #version = :next${firstStatus}`,
       ConditionExpression: '#version = :version',
       ExpressionAttributeNames: {
         '#version': 'version',
         ...(firstStatus ? { '#status': 'status', '#since': 'since' } : {}),
       },
-      ExpressionAttributeValues: {
-        ':checked': observed.lastCheckedAt as AttributeValue,
-        ':observed': observed.lastObserved as AttributeValue,
-        ':version': { N: String(previous.version) },
-        ':next': { N: String(previous.version + 1) },
-        ...(firstStatus ? { ':status': { S: result.verdict } } : {}),
-      },
+      ExpressionAttributeValues: marshall(
+        {
+          ':lastCheckedAt': observed.lastCheckedAt,
+          ':lastObserved': observed.lastObserved,
+          ':version': previous.version,
+          ':next': previous.version + 1,
+          ':status': firstStatus ? subject.status : undefined,
+        },
+        { removeUndefinedValues: true },
+      ),
     }),
   );
 }
 
-async function claim(deps: AlertDeps, key: Key, previous: AlertState | undefined, token: string, expiresAt: number) {
+async function claim(
+  deps: AlertDeps,
+  subjectKey: string,
+  previous: AlertState | undefined,
+  token: string,
+  expiresAt: number,
+) {
   if (!previous) {
-    // First sight of this agent: the row is created holding the claim and no status (nothing announced yet).
+    // First sight of this subject: the row is created holding the claim and no status (nothing announced yet).
     await deps.ddb.send(
       new PutItemCommand({
         TableName: deps.tableName,
-        Item: { ...key, version: { N: '1' }, claimToken: { S: token }, claimExpiresAt: { N: String(expiresAt) } },
-        ConditionExpression: 'attribute_not_exists(agentRuntimeArn)',
+        Item: marshall({ [ALERT_STATE_KEY]: subjectKey, version: 1, claimToken: token, claimExpiresAt: expiresAt }),
+        ConditionExpression: `attribute_not_exists(${ALERT_STATE_KEY})`,
       }),
     );
     return;
@@ -231,36 +257,36 @@ async function claim(deps: AlertDeps, key: Key, previous: AlertState | undefined
   await deps.ddb.send(
     new UpdateItemCommand({
       TableName: deps.tableName,
-      Key: key,
+      Key: keyOf(subjectKey),
       UpdateExpression: 'SET claimToken = :token, claimExpiresAt = :expires, #version = :next',
       ConditionExpression: '#version = :version',
       ExpressionAttributeNames: { '#version': 'version' },
-      ExpressionAttributeValues: {
-        ':token': { S: token },
-        ':expires': { N: String(expiresAt) },
-        ':version': { N: String(previous.version) },
-        ':next': { N: String(previous.version + 1) },
-      },
+      ExpressionAttributeValues: marshall({
+        ':token': token,
+        ':expires': expiresAt,
+        ':version': previous.version,
+        ':next': previous.version + 1,
+      }),
     }),
   );
 }
 
-async function releaseClaim(deps: AlertDeps, key: Key, token: string, observed: Record<string, AttributeValue>) {
+async function releaseClaim(deps: AlertDeps, subjectKey: string, token: string, observed: Observation) {
   try {
     await deps.ddb.send(
       new UpdateItemCommand({
         TableName: deps.tableName,
-        Key: key,
+        Key: keyOf(subjectKey),
         UpdateExpression:
-          'SET lastCheckedAt = :checked, lastObserved = :observed, #version = #version + :one REMOVE claimToken, claimExpiresAt',
+          'SET lastCheckedAt = :lastCheckedAt, lastObserved = :lastObserved, #version = #version + :one REMOVE claimToken, claimExpiresAt',
         ConditionExpression: 'claimToken = :token',
         ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: {
-          ':checked': observed.lastCheckedAt as AttributeValue,
-          ':observed': observed.lastObserved as AttributeValue,
-          ':one': { N: '1' },
-          ':token': { S: token },
-        },
+        ExpressionAttributeValues: marshall({
+          ':lastCheckedAt': observed.lastCheckedAt,
+          ':lastObserved': observed.lastObserved,
+          ':one': 1,
+          ':token': token,
+        }),
       }),
     );
   } catch (error) {

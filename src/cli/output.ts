@@ -1,9 +1,9 @@
 import { Option } from 'commander';
+import { InvalidRoleArnError } from '../aws/arn.js';
 import { errorMessage, errorName } from '../aws/errors.js';
 import { ConfigError } from '../config.js';
-import { InvalidRoleArnError } from '../policy/profiles.js';
+import { RoleNotFoundError } from '../permission/report.js';
 import { InvalidConcurrencyError } from '../remediation/sweep.js';
-import { RoleNotFoundError } from '../verification/permission.js';
 
 /** Where a command writes: the process streams, or buffers in tests. */
 export interface CliIO {

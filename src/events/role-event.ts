@@ -1,7 +1,8 @@
 import { parse } from '@aws-lambda-powertools/parser';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import * as v from 'valibot';
-import type { RoleRef } from '../remediation/outcome.js';
+import { parseRoleArn } from '../aws/arn.js';
+import type { RoleRef } from '../roles/role.js';
 
 /** The parts of an EventBridge "AWS API Call via CloudTrail" event for IAM that we rely on. */
 const RoleApiCallEvent = v.object({
@@ -34,7 +35,7 @@ export function readRoleEvent(event: unknown): RoleEventResult {
     return { kind: 'failed-call', eventId: id, eventName: detail.eventName, roleName, errorCode: detail.errorCode };
   }
   const roleArn = detail.responseElements?.role?.arn;
-  if (roleArn !== undefined && !roleArn.endsWith(`:role/${roleName}`) && !roleArn.endsWith(`/${roleName}`)) {
+  if (roleArn !== undefined && !namesRole(roleArn, roleName)) {
     return {
       kind: 'malformed',
       problems: [`detail.responseElements.role.arn: ${roleArn} does not name role ${roleName}`],
@@ -46,6 +47,14 @@ export function readRoleEvent(event: unknown): RoleEventResult {
     eventName: detail.eventName,
     role: roleArn ? { roleName, roleArn } : { roleName },
   };
+}
+
+function namesRole(roleArn: string, roleName: string): boolean {
+  try {
+    return parseRoleArn(roleArn).roleName === roleName;
+  } catch {
+    return false;
+  }
 }
 
 /** Powertools' ParseError carries the schema's issues (Standard Schema shape) as its cause. */

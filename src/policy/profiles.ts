@@ -1,3 +1,8 @@
+import type { RoleArnParts } from '../aws/arn.js';
+
+/** Where a role lives: all a policy document needs from it. */
+export type RoleAccount = Pick<RoleArnParts, 'partition' | 'account'>;
+
 import type { PolicyDocument } from './document.js';
 
 export const POLICY_PROFILES = ['least-privilege', 'seed'] as const;
@@ -13,29 +18,8 @@ export const CODE_INTERPRETER_ACTIONS = [
   'bedrock-agentcore:ListCodeInterpreterSessions',
 ] as const;
 
-export interface RoleArnParts {
-  partition: string;
-  account: string;
-  roleName: string;
-}
-
-export class InvalidRoleArnError extends Error {
-  override name = 'InvalidRoleArnError';
-}
-
-const roleArnPattern = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]{1,64})$/;
-
-export function parseRoleArn(arn: string): RoleArnParts {
-  const match = roleArnPattern.exec(arn);
-  if (!match) {
-    throw new InvalidRoleArnError(`"${arn}" is not an IAM role ARN (arn:<partition>:iam::<account>:role/<name>).`);
-  }
-  const [, partition, account, roleName] = match as unknown as [string, string, string, string];
-  return { partition, account, roleName };
-}
-
 /** Only the Code Interpreter actions, on AWS-managed interpreters and the account's own. */
-export function leastPrivilegePolicy({ partition, account }: RoleArnParts): PolicyDocument {
+export function leastPrivilegePolicy({ partition, account }: RoleAccount): PolicyDocument {
   const base = `arn:${partition}:bedrock-agentcore`;
   return {
     Version: '2012-10-17',
@@ -85,6 +69,6 @@ export function seedPolicy(): PolicyDocument {
   };
 }
 
-export function buildPolicyDocument(profile: PolicyProfileName, role: RoleArnParts): PolicyDocument {
+export function buildPolicyDocument(profile: PolicyProfileName, role: RoleAccount): PolicyDocument {
   return profile === 'seed' ? seedPolicy() : leastPrivilegePolicy(role);
 }

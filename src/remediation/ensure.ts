@@ -9,11 +9,12 @@ import {
   type Role,
 } from '@aws-sdk/client-iam';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
+import { InvalidRoleArnError, parseRoleArn } from '../aws/arn.js';
 import { errorName, isNoSuchEntity } from '../aws/errors.js';
 import type { Config } from '../config.js';
 import { samePolicy } from '../policy/canonical.js';
 import { decodePolicyDocument, decodePolicyText, type PolicyDocument } from '../policy/document.js';
-import { buildPolicyDocument, InvalidRoleArnError, parseRoleArn } from '../policy/profiles.js';
+import { buildPolicyDocument } from '../policy/profiles.js';
 import {
   assertFitsInlineQuota,
   InlinePolicySizeLimitError,
@@ -21,7 +22,8 @@ import {
   policySize,
 } from '../policy/size.js';
 import { isExcluded, isManagedRoleName } from '../roles/ownership.js';
-import type { RemediationOutcome, RoleRef } from './outcome.js';
+import type { RoleRef } from '../roles/role.js';
+import type { RemediationOutcome } from './outcome.js';
 
 export type RemediationSettings = Pick<
   Config,

@@ -1,9 +1,3 @@
-/** A role as the callers know it: the event or the listing usually gives the ARN too. */
-export interface RoleRef {
-  roleName: string;
-  roleArn?: string;
-}
-
 export type RemediationStatus = RemediationOutcome['status'];
 
 /** What `ensureCodeInterpreterPolicy` did to one role. Failures are thrown, not returned. */

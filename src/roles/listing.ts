@@ -1,6 +1,6 @@
 import { type IAMClient, paginateListRoles } from '@aws-sdk/client-iam';
-import type { RoleRef } from '../remediation/outcome.js';
 import { isManagedRoleName } from './ownership.js';
+import type { RoleRef } from './role.js';
 
 /** ListRoles' largest page: fewer calls against IAM's account-wide request quota. */
 export const LIST_ROLES_PAGE_SIZE = 1_000;

@@ -1,11 +1,11 @@
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { directCodeInterpreterProbe } from '../../src/verification/direct.js';
-import { checkAgentHealth } from '../../src/verification/health.js';
-import { invokeLocalAgent } from '../../src/verification/invoke.js';
-import { buildProbe, proofProbe, seedProbe } from '../../src/verification/presets.js';
-import { resolveTargets } from '../../src/verification/targets.js';
+import { checkAgentHealth } from '../../src/health/check.js';
+import { directCodeInterpreterProbe } from '../../src/probes/direct.js';
+import { invokeLocalAgent } from '../../src/probes/invoke.js';
+import { buildProbe, proofProbe, seedProbe } from '../../src/probes/prompt.js';
+import { resolveTargets } from '../../src/runtimes/discovery.js';
 import { SEED_AFTER, SEED_BEFORE, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 

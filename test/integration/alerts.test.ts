@@ -4,8 +4,9 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatNotification } from '../../src/alerts/messages.js';
 import { publishAlert } from '../../src/alerts/publish.js';
-import { readAlertState, recordHealthResult } from '../../src/alerts/state.js';
-import type { HealthResult } from '../../src/verification/verdict.js';
+import { readAlertState, recordAlertState } from '../../src/alerts/state.js';
+import { healthAlertSubject } from '../../src/health/alert.js';
+import type { HealthResult } from '../../src/health/result.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
@@ -78,7 +79,7 @@ beforeEach(async () => {
 describe('alerts on state change only', () => {
   it('alerts on a first failure', async () => {
     // Act
-    const outcome = await recordHealthResult(failing, deps());
+    const outcome = await recordAlertState(healthAlertSubject(failing), deps());
     // Assess
     expect(outcome).toMatchObject({ action: 'published', kind: 'failing' });
     const messages = await published();
@@ -93,11 +94,11 @@ describe('alerts on state change only', () => {
 
   it('stays quiet on a second identical failure', async () => {
     // Prepare
-    await recordHealthResult(failing, deps());
+    await recordAlertState(healthAlertSubject(failing), deps());
     await published();
     at += HOUR;
     // Act
-    const outcome = await recordHealthResult(failing, deps());
+    const outcome = await recordAlertState(healthAlertSubject(failing), deps());
     // Assess
     expect(outcome).toEqual({ action: 'none' });
     expect(await published()).toHaveLength(0);
@@ -105,11 +106,11 @@ describe('alerts on state change only', () => {
 
   it('announces a recovery', async () => {
     // Prepare
-    await recordHealthResult(failing, deps());
+    await recordAlertState(healthAlertSubject(failing), deps());
     await published();
     at += HOUR;
     // Act
-    const outcome = await recordHealthResult(healthy, deps());
+    const outcome = await recordAlertState(healthAlertSubject(healthy), deps());
     // Assess
     expect(outcome).toMatchObject({ action: 'published', kind: 'recovered' });
     const [message] = await published();
@@ -119,10 +120,10 @@ describe('alerts on state change only', () => {
 
   it('stays quiet while healthy', async () => {
     // Prepare
-    await recordHealthResult(healthy, deps());
+    await recordAlertState(healthAlertSubject(healthy), deps());
     at += HOUR;
     // Act
-    const outcome = await recordHealthResult(healthy, deps());
+    const outcome = await recordAlertState(healthAlertSubject(healthy), deps());
     // Assess
     expect(outcome).toEqual({ action: 'none' });
     expect(await published()).toHaveLength(0);
@@ -130,13 +131,13 @@ describe('alerts on state change only', () => {
 
   it('reminds once the reminder interval has passed while still failing, not before', async () => {
     // Prepare
-    await recordHealthResult(failing, deps());
+    await recordAlertState(healthAlertSubject(failing), deps());
     await published();
     at += 23 * HOUR;
-    const early = await recordHealthResult(failing, deps());
+    const early = await recordAlertState(healthAlertSubject(failing), deps());
     at += HOUR;
     // Act
-    const due = await recordHealthResult(failing, deps());
+    const due = await recordAlertState(healthAlertSubject(failing), deps());
     // Assess
     expect(early).toEqual({ action: 'none' });
     expect(due).toMatchObject({ action: 'published', kind: 'reminder' });
@@ -150,10 +151,10 @@ describe('when SNS refuses the publish', () => {
     // Prepare
     const missingTopic = `${topicArn}-missing`;
     // Act
-    const refused = await recordHealthResult(failing, deps({ topic: missingTopic }));
+    const refused = await recordAlertState(healthAlertSubject(failing), deps({ topic: missingTopic }));
     const stateAfterRefusal = await readAlertState(ddb, TABLE, ARN);
     at += HOUR;
-    const retried = await recordHealthResult(failing, deps());
+    const retried = await recordAlertState(healthAlertSubject(failing), deps());
     // Assess
     expect(refused).toMatchObject({ action: 'publish-failed', kind: 'failing' });
     expect(stateAfterRefusal?.status).toBeUndefined();
@@ -164,11 +165,11 @@ describe('when SNS refuses the publish', () => {
 
   it('keeps a recovery pending until it is delivered', async () => {
     // Prepare
-    await recordHealthResult(failing, deps());
+    await recordAlertState(healthAlertSubject(failing), deps());
     await published();
     at += HOUR;
     // Act
-    const refused = await recordHealthResult(healthy, deps({ topic: `${topicArn}-missing` }));
+    const refused = await recordAlertState(healthAlertSubject(healthy), deps({ topic: `${topicArn}-missing` }));
     // Assess
     expect(refused).toMatchObject({ action: 'publish-failed', kind: 'recovered' });
     expect((await readAlertState(ddb, TABLE, ARN))?.status).toBe('failing');
@@ -178,7 +179,7 @@ describe('when SNS refuses the publish', () => {
 describe('overlapping runs', () => {
   it('publish one alert between them for the same failure', async () => {
     // Act
-    const outcomes = await Promise.all([1, 2, 3, 4].map(() => recordHealthResult(failing, deps())));
+    const outcomes = await Promise.all([1, 2, 3, 4].map(() => recordAlertState(healthAlertSubject(failing), deps())));
     // Assess
     expect(outcomes.filter((o) => o.action === 'published')).toHaveLength(1);
     expect(await published()).toHaveLength(1);

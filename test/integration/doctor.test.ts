@@ -5,7 +5,7 @@ import {
   createSnsClient,
   createStsClient,
 } from '../../src/aws/clients.js';
-import { checkDeployment, type DeploymentDeps } from '../../src/verification/deployment.js';
+import { checkDeployment, type DeploymentDeps } from '../../src/deployment/checks.js';
 import { createDeployment, HEALTHY } from '../support/deployment.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 

@@ -6,9 +6,10 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseRoleArn } from '../../src/aws/arn.js';
 import { samePolicy } from '../../src/policy/canonical.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';
-import { buildPolicyDocument, parseRoleArn } from '../../src/policy/profiles.js';
+import { buildPolicyDocument } from '../../src/policy/profiles.js';
 import { AGENTCORE_TRUST_POLICY, createRoleEvent } from '../support/cloudtrail-event.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';

@@ -1,10 +1,11 @@
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseRoleArn } from '../../src/aws/arn.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { samePolicy } from '../../src/policy/canonical.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';
-import { buildPolicyDocument, parseRoleArn } from '../../src/policy/profiles.js';
+import { buildPolicyDocument } from '../../src/policy/profiles.js';
 import type { RemediationStatus } from '../../src/remediation/outcome.js';
 import { type SweepSummary, sweepRoles } from '../../src/remediation/sweep.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';

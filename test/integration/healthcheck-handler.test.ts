@@ -3,8 +3,9 @@ import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-s
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { formatAlert, snsMessage } from '../../src/alerts/messages.js';
-import type { HealthResult } from '../../src/verification/verdict.js';
+import { snsMessage } from '../../src/alerts/messages.js';
+import { formatHealthAlert } from '../../src/health/alert.js';
+import type { HealthResult } from '../../src/health/result.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
@@ -151,7 +152,7 @@ describe('the slack-notify handler', () => {
   };
   /** What SNS hands a `lambda` subscriber: the `default` body. */
   // What SNS hands a `lambda` subscriber: that protocol's key of the message.
-  const lambdaBody = () => JSON.parse(snsMessage(formatAlert('failing', result))).lambda as string;
+  const lambdaBody = () => JSON.parse(snsMessage(formatHealthAlert('failing', result))).lambda as string;
 
   beforeAll(async () => {
     slack = createServer((req, res) => {

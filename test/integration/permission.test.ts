@@ -5,9 +5,10 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseRoleArn } from '../../src/aws/arn.js';
 import { createIamClient } from '../../src/aws/clients.js';
-import { leastPrivilegePolicy, parseRoleArn, seedPolicy } from '../../src/policy/profiles.js';
-import { checkCodeInterpreterPermissions } from '../../src/verification/permission.js';
+import { checkCodeInterpreterPermissions } from '../../src/permission/check.js';
+import { leastPrivilegePolicy, seedPolicy } from '../../src/policy/profiles.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 import { createRoles } from '../support/roles.js';
 

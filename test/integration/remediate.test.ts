@@ -1,8 +1,9 @@
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseRoleArn } from '../../src/aws/arn.js';
 import { samePolicy } from '../../src/policy/canonical.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';
-import { buildPolicyDocument, parseRoleArn } from '../../src/policy/profiles.js';
+import { buildPolicyDocument } from '../../src/policy/profiles.js';
 import { createRoleEvent } from '../support/events.js';
 import { createToolkitRole, toolkitExecutionPolicy, toolkitPolicyName } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';

@@ -5,10 +5,11 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseRoleArn } from '../../src/aws/arn.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';
-import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
+import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
 import { sweepRoles } from '../../src/remediation/sweep.js';
 import { listManagedRoles } from '../../src/roles/listing.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';

@@ -553,7 +553,7 @@ describe('serverless package: the health check', () => {
     // Assess
     expect(table.Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'agentRuntimeArn', KeyType: 'HASH' }],
+      KeySchema: [{ AttributeName: 'subject', KeyType: 'HASH' }],
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseRoleArn } from '../../src/aws/arn.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';
-import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
+import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
 import { sweepRoles } from '../../src/remediation/sweep.js';
 import { iamError, iamResult, startFakeIam } from '../support/fake-iam.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyCommand } from '../../src/cli/commands/verify.js';
 import { run } from '../../src/cli/main.js';
 import { describeError, EXIT } from '../../src/cli/output.js';
-import type { PermissionReport } from '../../src/verification/permission-probe.js';
+import type { PermissionReport } from '../../src/permission/report.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { captureIO } from '../support/cli-io.js';

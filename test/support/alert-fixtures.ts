@@ -11,8 +11,8 @@ export async function createAlertInfrastructure(names: { table: string; topic?: 
     new CreateTableCommand({
       TableName: names.table,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'agentRuntimeArn', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'agentRuntimeArn', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'subject', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'subject', KeyType: 'HASH' }],
     }),
   );
   const sns = new SNSClient({});

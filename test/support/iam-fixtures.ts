@@ -1,5 +1,6 @@
 import { CreateRoleCommand, type IAMClient, PutRolePolicyCommand, type Tag } from '@aws-sdk/client-iam';
-import { leastPrivilegePolicy, parseRoleArn } from '../../src/policy/profiles.js';
+import { parseRoleArn } from '../../src/aws/arn.js';
+import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
 
 /** The trust policy the starter toolkit writes for its runtime role. */
 export const toolkitTrustPolicy = (account = '123456789012', region = 'us-west-2') =>

@@ -1,12 +1,8 @@
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import type { Command } from 'commander';
 import { isNoSuchEntity } from '../../aws/errors.js';
-import {
-  type ActionDecision,
-  checkCodeInterpreterPermissions,
-  REQUIRED_CODE_INTERPRETER_ACTIONS,
-  RoleNotFoundError,
-} from '../../verification/permission.js';
+import { checkCodeInterpreterPermissions } from '../../permission/check.js';
+import { type ActionDecision, REQUIRED_CODE_INTERPRETER_ACTIONS, RoleNotFoundError } from '../../permission/report.js';
 import type { CliContext } from '../context.js';
 import { EXIT, jsonOption, renderTable, writeJson, writeLine } from '../output.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkDeployment, DEFAULT_SERVICE_NAME, DEFAULT_STAGE } from '../../verification/deployment.js';
+import { checkDeployment, DEFAULT_SERVICE_NAME, DEFAULT_STAGE } from '../../deployment/checks.js';
 import type { CliContext } from '../context.js';
 import { EXIT, jsonOption, writeJson, writeLine } from '../output.js';
 

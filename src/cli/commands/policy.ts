@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { parseRoleArn } from '../../aws/arn.js';
 import { lintPolicy } from '../../policy/lint.js';
-import { buildPolicyDocument, parseRoleArn } from '../../policy/profiles.js';
+import { buildPolicyDocument } from '../../policy/profiles.js';
 import { policySize, ROLE_INLINE_POLICY_SIZE_LIMIT } from '../../policy/size.js';
 import type { CliContext } from '../context.js';
 import { EXIT, jsonOption, writeJson, writeLine } from '../output.js';

@@ -1,16 +1,16 @@
 import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import type { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import type { Command } from 'commander';
+import { parseAgentRuntimeArn } from '../../aws/arn.js';
 import { agentCoreClientFor, agentCoreControlClientFor } from '../../aws/clients.js';
 import { errorMessage } from '../../aws/errors.js';
 import { HEALTH_PROBES, type HealthProbeName } from '../../config.js';
-import { parseAgentRuntimeArn } from '../../verification/arn.js';
-import { checkAgentHealth, judgeOutcome } from '../../verification/health.js';
-import { invokeLocalAgent } from '../../verification/invoke.js';
-import { type PermissionProbe, permissionProbeFor } from '../../verification/permission-probe.js';
-import { buildProbe } from '../../verification/presets.js';
-import { resolveTargets } from '../../verification/targets.js';
-import { describePermission, type HealthResult } from '../../verification/verdict.js';
+import { checkAgentHealth, judgeOutcome } from '../../health/check.js';
+import { describePermission, type HealthResult } from '../../health/result.js';
+import { type PermissionProbe, permissionProbeFor } from '../../permission/check.js';
+import { invokeLocalAgent } from '../../probes/invoke.js';
+import { buildProbe } from '../../probes/prompt.js';
+import { resolveTargets } from '../../runtimes/discovery.js';
 import type { CliContext } from '../context.js';
 import { describeError, EXIT, type ExitCode, jsonOption } from '../output.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatAlert, snsMessage, threadIdFor } from '../../../src/alerts/messages.js';
-import type { HealthResult } from '../../../src/verification/verdict.js';
+import { snsMessage, threadIdFor } from '../../../src/alerts/messages.js';
+import { formatHealthAlert } from '../../../src/health/alert.js';
+import type { HealthResult } from '../../../src/health/result.js';
 
 const result: HealthResult = {
   agentRuntimeArn: 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345',
@@ -19,7 +20,7 @@ const result: HealthResult = {
 describe('the chat notification', () => {
   it('follows the custom notification schema: version 1.0, source custom, client-markdown', () => {
     // Act
-    const { chat } = formatAlert('failing', result);
+    const { chat } = formatHealthAlert('failing', result);
     // Assess
     expect(chat).toMatchObject({
       version: '1.0',
@@ -33,14 +34,14 @@ describe('the chat notification', () => {
   it('keeps one thread per agent across failing, reminder and recovery', () => {
     // Act
     const threads = new Set(
-      (['failing', 'reminder', 'recovered'] as const).map((k) => formatAlert(k, result).chat.metadata.threadId),
+      (['failing', 'reminder', 'recovered'] as const).map((k) => formatHealthAlert(k, result).chat.metadata.threadId),
     );
     // Assess
     expect(threads.size).toBe(1);
   });
 
   it('keeps every additionalContext value a string', () => {
-    const values = Object.values(formatAlert('failing', result).chat.metadata.additionalContext);
+    const values = Object.values(formatHealthAlert('failing', result).chat.metadata.additionalContext);
     expect(values.every((v) => typeof v === 'string')).toBe(true);
   });
 });
@@ -48,7 +49,7 @@ describe('the chat notification', () => {
 describe('the email', () => {
   it('has a printable ASCII subject of at most 100 characters', () => {
     // Act
-    const { subject } = formatAlert('failing', { ...result, agentName: `agent_${'x'.repeat(120)}` });
+    const { subject } = formatHealthAlert('failing', { ...result, agentName: `agent_${'x'.repeat(120)}` });
     // Assess
     expect(subject.length).toBeLessThanOrEqual(100);
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
@@ -56,7 +57,7 @@ describe('the email', () => {
 
   it('says what failed, the excerpt and what to do next, in plain text', () => {
     // Act
-    const { text } = formatAlert('failing', result);
+    const { text } = formatHealthAlert('failing', result);
     // Assess
     expect(text).toContain('finale_agent is failing: tool-not-executed');
     expect(text).toContain('access restrictions');
@@ -71,7 +72,7 @@ describe('the email', () => {
       permission: { status: 'skipped', reason: 'AccessDenied on iam:GetRole' },
     };
     // Act
-    const { text, chat } = formatAlert('failing', skipped);
+    const { text, chat } = formatHealthAlert('failing', skipped);
     // Assess
     expect(text).toMatch(/^Permission check: +skipped \(AccessDenied on iam:GetRole\)/m);
     expect(chat.content.description).toContain('Permission check: skipped (AccessDenied on iam:GetRole)');
@@ -82,7 +83,7 @@ describe('the email', () => {
 describe('the SNS message', () => {
   it('gives people plain text in default and email, and the chat application (https) and Lambda the notification JSON', () => {
     // Prepare
-    const alert = formatAlert('recovered', { ...result, verdict: 'healthy', reason: undefined });
+    const alert = formatHealthAlert('recovered', { ...result, verdict: 'healthy', reason: undefined });
     // Act
     const bodies = JSON.parse(snsMessage(alert)) as Record<string, string>;
     // Assess
@@ -96,7 +97,7 @@ describe('the SNS message', () => {
 describe("the agent's words in chat", () => {
   it('cannot ping the channel or inject links', () => {
     // Act
-    const { chat } = formatAlert('failing', { ...result, excerpt: 'done <!channel> see <https://evil|here>' });
+    const { chat } = formatHealthAlert('failing', { ...result, excerpt: 'done <!channel> see <https://evil|here>' });
     // Assess
     expect(chat.content.description).toContain('&lt;!channel&gt;');
     expect(chat.content.description).not.toContain('<!channel>');

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { formatAlert } from '../../../src/alerts/messages.js';
 import { postToSlack, redactWebhook, SlackWebhookError, slackPayloadFor } from '../../../src/alerts/slack.js';
-import type { HealthResult } from '../../../src/verification/verdict.js';
+import { formatHealthAlert } from '../../../src/health/alert.js';
+import type { HealthResult } from '../../../src/health/result.js';
 
 const WEBHOOK = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
 const result: HealthResult = {
@@ -23,7 +23,7 @@ const respond = (status: number, headers: Record<string, string> = {}, body = ''
 describe('Block Kit from the chat notification', () => {
   it('has a header, the description, the facts and the next steps', () => {
     // Prepare
-    const chat = formatAlert('failing', result).chat;
+    const chat = formatHealthAlert('failing', result).chat;
     // Act
     const payload = slackPayloadFor(JSON.stringify(chat));
     // Assess

@@ -2,8 +2,9 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } fro
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { decideAlert, recordHealthResult } from '../../../src/alerts/state.js';
-import type { HealthResult } from '../../../src/verification/verdict.js';
+import { decideAlert, recordAlertState } from '../../../src/alerts/state.js';
+import { healthAlertSubject } from '../../../src/health/alert.js';
+import type { HealthResult } from '../../../src/health/result.js';
 
 const HOUR = 3_600_000;
 const now = new Date('2026-11-26T09:00:00.000Z');
@@ -31,17 +32,17 @@ describe('which alert a result calls for', () => {
     ['healthy', 'healthy', undefined],
     ['failing', 'healthy', 'recovered'],
   ] as const)('announced %s, now %s → %s', (status, verdict, expected) => {
-    expect(
-      decideAlert(status ? { status, lastAlertAt: now.toISOString() } : undefined, { verdict }, now, 24 * HOUR),
-    ).toBe(expected);
+    expect(decideAlert(status ? { status, lastAlertAt: now.toISOString() } : undefined, verdict, now, 24 * HOUR)).toBe(
+      expected,
+    );
   });
 
   it('reminds while failing only once the interval has passed', () => {
     // Prepare
     const previous = { status: 'failing' as const, lastAlertAt: new Date(now.getTime() - 24 * HOUR).toISOString() };
     // Act & Assess
-    expect(decideAlert(previous, { verdict: 'failing' }, now, 24 * HOUR)).toBe('reminder');
-    expect(decideAlert(previous, { verdict: 'failing' }, now, 25 * HOUR)).toBeUndefined();
+    expect(decideAlert(previous, 'failing', now, 24 * HOUR)).toBe('reminder');
+    expect(decideAlert(previous, 'failing', now, 25 * HOUR)).toBeUndefined();
   });
 });
 
@@ -63,7 +64,7 @@ describe('recording a result', () => {
       return 'msg-1';
     });
     // Act
-    const outcome = await recordHealthResult(failing, {
+    const outcome = await recordAlertState(healthAlertSubject(failing), {
       ddb: new DynamoDBClient({}),
       tableName: 't',
       publish,
@@ -74,7 +75,7 @@ describe('recording a result', () => {
     expect(outcome).toEqual({ action: 'published', kind: 'failing', messageId: 'msg-1' });
     expect(order).toEqual(['claim', 'publish', 'advance']);
     expect(ddbMock).toHaveReceivedCommandWith(PutItemCommand, {
-      ConditionExpression: 'attribute_not_exists(agentRuntimeArn)',
+      ConditionExpression: 'attribute_not_exists(subject)',
     });
   });
 
@@ -84,7 +85,7 @@ describe('recording a result', () => {
     ddbMock.on(PutItemCommand).resolves({});
     ddbMock.on(UpdateItemCommand).resolves({});
     // Act
-    const outcome = await recordHealthResult(failing, {
+    const outcome = await recordAlertState(healthAlertSubject(failing), {
       ddb: new DynamoDBClient({}),
       tableName: 't',
       publish: async () => {
@@ -104,7 +105,7 @@ describe('recording a result', () => {
     // Prepare
     ddbMock.on(GetItemCommand).resolves({
       Item: {
-        agentRuntimeArn: { S: failing.agentRuntimeArn },
+        subject: { S: failing.agentRuntimeArn },
         version: { N: '3' },
         claimToken: { S: 'other' },
         claimExpiresAt: { N: String(now.getTime() + 30_000) },
@@ -112,7 +113,7 @@ describe('recording a result', () => {
     });
     const publish = vi.fn();
     // Act
-    const outcome = await recordHealthResult(failing, {
+    const outcome = await recordAlertState(healthAlertSubject(failing), {
       ddb: new DynamoDBClient({}),
       tableName: 't',
       publish,

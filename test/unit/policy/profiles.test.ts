@@ -1,30 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildPolicyDocument,
-  CODE_INTERPRETER_ACTIONS,
-  InvalidRoleArnError,
-  parseRoleArn,
-} from '../../../src/policy/profiles.js';
-
-describe('parseRoleArn', () => {
-  it('takes partition, account and name from a role ARN with a path', () => {
-    // Act
-    const parts = parseRoleArn(
-      'arn:aws-cn:iam::123456789012:role/service-role/AmazonBedrockAgentCoreSDKRuntime-cn-north-1-abc',
-    );
-    // Assess
-    expect(parts).toEqual({
-      partition: 'aws-cn',
-      account: '123456789012',
-      roleName: 'AmazonBedrockAgentCoreSDKRuntime-cn-north-1-abc',
-    });
-  });
-
-  it('rejects an ARN that is not a role', () => {
-    // Act / Assess
-    expect(() => parseRoleArn('arn:aws:iam::123456789012:user/alice')).toThrow(InvalidRoleArnError);
-  });
-});
+import { parseRoleArn } from '../../../src/aws/arn.js';
+import { buildPolicyDocument, CODE_INTERPRETER_ACTIONS } from '../../../src/policy/profiles.js';
 
 describe('buildPolicyDocument', () => {
   const role = parseRoleArn('arn:aws-us-gov:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-x');

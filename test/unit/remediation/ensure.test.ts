@@ -9,7 +9,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildPolicyDocument, InvalidRoleArnError, parseRoleArn } from '../../../src/policy/profiles.js';
+import { InvalidRoleArnError, parseRoleArn } from '../../../src/aws/arn.js';
+import { buildPolicyDocument } from '../../../src/policy/profiles.js';
 import { InlinePolicySizeLimitError } from '../../../src/policy/size.js';
 import { ensureCodeInterpreterPolicy, type RemediationSettings } from '../../../src/remediation/ensure.js';
 

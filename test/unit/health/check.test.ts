@@ -1,0 +1,217 @@
+import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore';
+import {
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { Readable } from 'node:stream';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { checkAgentHealth, type HealthDeps } from '../../../src/health/check.js';
+import type { PermissionReport } from '../../../src/permission/report.js';
+import { seedProbe } from '../../../src/probes/prompt.js';
+import type { RemediationSettings } from '../../../src/remediation/ensure.js';
+import { SEED_AFTER } from '../../fixtures/seed-transcripts.js';
+
+const ROLE_NAME = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789';
+const ROLE_ARN = `arn:aws:iam::123456789012:role/${ROLE_NAME}`;
+const target = {
+  agentRuntimeArn: 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345',
+  agentRuntimeId: 'finale_agent-AbCdE12345',
+  agentName: 'finale_agent',
+  region: 'us-west-2',
+  roleArn: ROLE_ARN,
+};
+const settings: RemediationSettings = {
+  rolePrefixes: ['AmazonBedrockAgentCoreSDKRuntime-'],
+  policyProfile: 'least-privilege',
+  policyName: 'CodeInterpreterAccess',
+  dryRun: false,
+  roleNotFoundRetryMs: 0,
+};
+
+const agentCore = mockClient(BedrockAgentCoreClient);
+const iamMock = mockClient(IAMClient);
+
+const report = (allowed: boolean): PermissionReport => ({
+  roleArn: ROLE_ARN,
+  allowed,
+  method: 'simulate',
+  decisions: [
+    {
+      action: 'bedrock-agentcore:StartCodeInterpreterSession',
+      decision: allowed ? 'allowed' : 'implicitDeny',
+      matchedStatements: [],
+    },
+  ],
+});
+
+const jsonReply = (text: string) => ({
+  contentType: 'application/json',
+  statusCode: 200,
+  response: Readable.from([Buffer.from(JSON.stringify({ result: text }))]),
+});
+
+function deps(overrides: Partial<HealthDeps> = {}): HealthDeps {
+  return {
+    agentCoreClientFor: () => new BedrockAgentCoreClient({ region: 'us-west-2' }),
+    newProbe: seedProbe,
+    timeoutMs: 1_000,
+    ...overrides,
+  };
+}
+
+beforeEach(() => {
+  agentCore.reset();
+  iamMock.reset();
+});
+
+describe('the permission probe comes first', () => {
+  it('makes a denied role the verdict without asking the model', async () => {
+    // Prepare
+    const permissionProbe = vi.fn(async () => report(false));
+    // Act
+    const result = await checkAgentHealth(target, deps({ permissionProbe }));
+    // Assess
+    expect(result).toMatchObject({ verdict: 'failing', reason: 'permission-denied' });
+    expect(permissionProbe).toHaveBeenCalledWith(ROLE_ARN, 'us-west-2');
+    expect(agentCore).not.toHaveReceivedCommand(InvokeAgentRuntimeCommand);
+  });
+
+  it('self-heals a denied role with ensureCodeInterpreterPolicy and reports it remediated', async () => {
+    // Prepare
+    iamMock.on(GetRolePolicyCommand).rejects(Object.assign(new Error('no policy'), { name: 'NoSuchEntityException' }));
+    iamMock.on(GetRoleCommand).resolves({
+      Role: { RoleName: ROLE_NAME, Arn: ROLE_ARN, Path: '/', RoleId: 'AROA', CreateDate: new Date() },
+    });
+    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+    iamMock.on(PutRolePolicyCommand).resolves({});
+    // Act
+    const result = await checkAgentHealth(
+      target,
+      deps({ permissionProbe: async () => report(false), selfHeal: { iam: new IAMClient({}), settings } }),
+    );
+    // Assess
+    expect(result.permission).toMatchObject({ status: 'denied', remediation: 'remediated' });
+    expect(result.detail).toContain('Self-heal: remediated');
+    expect(iamMock).toHaveReceivedCommandWith(PutRolePolicyCommand, {
+      RoleName: ROLE_NAME,
+      PolicyName: 'CodeInterpreterAccess',
+    });
+  });
+
+  it('does not try to self-heal past an explicit Deny, and says so', async () => {
+    // Prepare
+    const denied: PermissionReport = {
+      ...report(false),
+      decisions: [
+        {
+          action: 'bedrock-agentcore:StartCodeInterpreterSession',
+          decision: 'explicitDeny',
+          matchedStatements: [{ policyName: 'Guardrail', sid: 'NoCode' }],
+        },
+      ],
+    };
+    // Act
+    const result = await checkAgentHealth(
+      target,
+      deps({ permissionProbe: async () => denied, selfHeal: { iam: new IAMClient({}), settings } }),
+    );
+    // Assess
+    expect(result).toMatchObject({ reason: 'permission-denied', permission: { explicitlyDenied: true } });
+    expect(result.detail).toContain('explicit Deny');
+    expect(iamMock.calls()).toHaveLength(0);
+  });
+
+  it('leaves out roles it may not look at, and goes to the prompt', async () => {
+    // Prepare
+    const permissionProbe = vi.fn(async () => report(false));
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
+    // Act
+    const result = await checkAgentHealth(target, deps({ permissionProbe, probesRole: () => false }));
+    // Assess
+    expect(permissionProbe).not.toHaveBeenCalled();
+    expect(result.verdict).toBe('healthy');
+  });
+
+  it('does not touch the role when self-heal is off', async () => {
+    // Act
+    const result = await checkAgentHealth(target, deps({ permissionProbe: async () => report(false) }));
+    // Assess
+    expect(result.permission).toMatchObject({ status: 'denied' });
+    expect(result.permission).not.toHaveProperty('remediation');
+    expect(iamMock.calls()).toHaveLength(0);
+  });
+
+  it('goes on to the prompt when the role is allowed', async () => {
+    // Prepare
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
+    // Act
+    const result = await checkAgentHealth(target, deps({ permissionProbe: async () => report(true) }));
+    // Assess
+    expect(result.verdict).toBe('healthy');
+    expect(agentCore).toHaveReceivedCommandWith(InvokeAgentRuntimeCommand, {
+      agentRuntimeArn: target.agentRuntimeArn,
+      contentType: 'application/json',
+    });
+  });
+
+  it('goes on to the prompt when the probe itself cannot run', async () => {
+    // Prepare
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
+    // Act
+    const result = await checkAgentHealth(
+      target,
+      deps({
+        permissionProbe: async () => {
+          throw new Error('not authorized to perform iam:SimulatePrincipalPolicy');
+        },
+      }),
+    );
+    // Assess
+    expect(result.verdict).toBe('healthy');
+    expect(agentCore).toHaveReceivedCommand(InvokeAgentRuntimeCommand);
+  });
+
+  it('records a probe that could not run as skipped, with the reason, never as allowed', async () => {
+    // Prepare
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
+    const permissionProbe = async (): Promise<PermissionReport> => {
+      throw new Error('not authorized to perform iam:SimulatePrincipalPolicy');
+    };
+    // Act
+    const result = await checkAgentHealth(target, deps({ permissionProbe }));
+    // Assess
+    expect(result.permission).toEqual({
+      status: 'skipped',
+      reason: 'not authorized to perform iam:SimulatePrincipalPolicy',
+    });
+  });
+});
+
+describe('the prompt', () => {
+  it('turns an SDK error into invoke-error with its name in the excerpt', async () => {
+    // Prepare
+    agentCore
+      .on(InvokeAgentRuntimeCommand)
+      .rejects(Object.assign(new Error('Runtime not found'), { name: 'ResourceNotFoundException' }));
+    // Act
+    const result = await checkAgentHealth(target, deps());
+    // Assess
+    expect(result).toMatchObject({ verdict: 'failing', reason: 'invoke-error' });
+    expect(result.excerpt).toContain('ResourceNotFoundException');
+  });
+
+  it('sends a runtime session id of 33 characters or more', async () => {
+    // Prepare
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
+    // Act
+    await checkAgentHealth(target, deps());
+    // Assess
+    const sessionId = agentCore.commandCalls(InvokeAgentRuntimeCommand)[0]?.args[0].input.runtimeSessionId ?? '';
+    expect(sessionId.length).toBeGreaterThanOrEqual(33);
+  });
+});

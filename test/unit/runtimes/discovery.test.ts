@@ -1,0 +1,85 @@
+import {
+  BedrockAgentCoreControlClient,
+  GetAgentRuntimeCommand,
+  ListAgentRuntimesCommand,
+} from '@aws-sdk/client-bedrock-agentcore-control';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { resolveTargets } from '../../../src/runtimes/discovery.js';
+
+const control = mockClient(BedrockAgentCoreControlClient);
+const ARN_WEST = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/west_agent-AbCdE12345';
+const ARN_EU = 'arn:aws:bedrock-agentcore:eu-central-1:123456789012:runtime/eu_agent-AbCdE12345';
+
+beforeEach(() => control.reset());
+
+describe('explicit targets', () => {
+  it("take each agent's region from its ARN", async () => {
+    // Prepare
+    const regions: string[] = [];
+    control.on(GetAgentRuntimeCommand).callsFake((input: { agentRuntimeId: string }) => ({
+      agentRuntimeName: input.agentRuntimeId.split('-')[0],
+      roleArn: `arn:aws:iam::123456789012:role/role-${input.agentRuntimeId}`,
+      status: 'READY',
+    }));
+    // Act
+    const targets = await resolveTargets(
+      { agentRuntimeArns: [ARN_WEST, ARN_EU], discoveryRegions: ['us-east-1'] },
+      {
+        controlClientFor: (region) => {
+          regions.push(region);
+          return new BedrockAgentCoreControlClient({ region });
+        },
+      },
+    );
+    // Assess
+    expect(regions).toEqual(['us-west-2', 'eu-central-1']);
+    expect(targets.map((t) => [t.region, t.agentName])).toEqual([
+      ['us-west-2', 'west_agent'],
+      ['eu-central-1', 'eu_agent'],
+    ]);
+    expect(control).not.toHaveReceivedCommand(ListAgentRuntimesCommand);
+  });
+
+  it('are still checked, without a role, when GetAgentRuntime fails', async () => {
+    // Prepare
+    control.on(GetAgentRuntimeCommand).rejects(new Error('AccessDenied'));
+    // Act
+    const [target] = await resolveTargets(
+      { agentRuntimeArns: [ARN_WEST], discoveryRegions: [] },
+      { controlClientFor: (region) => new BedrockAgentCoreControlClient({ region }) },
+    );
+    // Assess
+    expect(target).toMatchObject({ agentRuntimeArn: ARN_WEST, region: 'us-west-2' });
+    expect(target?.roleArn).toBeUndefined();
+  });
+});
+
+describe('discovery', () => {
+  it('follows nextToken through every page', async () => {
+    // Prepare
+    const entry = (n: number) => ({
+      agentRuntimeArn: `arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/a${n}-AbCdE12345`,
+      agentRuntimeId: `a${n}-AbCdE12345`,
+      agentRuntimeName: `a${n}`,
+      agentRuntimeVersion: '1',
+      description: '',
+      lastUpdatedAt: new Date(),
+      status: 'READY' as const,
+    });
+    control
+      .on(ListAgentRuntimesCommand)
+      .resolvesOnce({ agentRuntimes: [entry(1)], nextToken: 'p2' })
+      .resolvesOnce({ agentRuntimes: [entry(2)] });
+    control.on(GetAgentRuntimeCommand).resolves({ roleArn: 'arn:aws:iam::123456789012:role/r', status: 'READY' });
+    // Act
+    const targets = await resolveTargets(
+      { agentRuntimeArns: [], discoveryRegions: ['us-west-2'] },
+      { controlClientFor: (region) => new BedrockAgentCoreControlClient({ region }) },
+    );
+    // Assess
+    expect(targets.map((t) => t.agentName)).toEqual(['a1', 'a2']);
+    expect(control).toHaveReceivedCommandWith(ListAgentRuntimesCommand, { nextToken: 'p2' });
+  });
+});
