@@ -67,7 +67,7 @@ describe('agentcore-guard CLI, in-process', () => {
     expect(stderr()).toContain("unknown option '--concurrent'");
   });
 
-  it('exits 2 and names the flag when --concurrency is not a positive number', async () => {
+  it('exits 2 and names the flag when --concurrency is not a whole number', async () => {
     // Prepare
     const { io, stderr } = captureIO();
 
@@ -76,7 +76,9 @@ describe('agentcore-guard CLI, in-process', () => {
 
     // Assess
     expect(code).toBe(2);
-    expect(stderr()).toBe('agentcore-guard: --concurrency must be a whole number of at least 1, not "many".\n');
+    expect(stderr()).toBe(
+      'agentcore-guard: --concurrency "many" is not valid: expected a whole number from 1 to 99.\n',
+    );
     expect(iamMock).not.toHaveReceivedCommand(ListRolesCommand);
   });
 
@@ -158,8 +160,6 @@ describe('agentcore-guard CLI, in-process', () => {
     // Prepare
     givenOneRoleWithoutOurPolicy();
     const { io, stderr } = captureIO(true);
-    // What cli-progress looks for on a terminal stream.
-    Object.assign(io.stderr, { isTTY: true, columns: 120 });
 
     // Act
     const code = await run(['sweep', '--dry-run'], io);
