@@ -170,6 +170,28 @@ describe('agentcore-guard CLI, in-process', () => {
     expect(stderr()).not.toContain('[1/1] would-remediate');
   });
 
+  it('remediate --dry-run shows, line by line, how a different stored policy would change', async () => {
+    // Prepare: the role carries a hand-applied policy of our name that grants logs:* on everything
+    givenOneRoleWithoutOurPolicy();
+    iamMock.on(GetRolePolicyCommand).resolves({
+      PolicyDocument: encodeURIComponent(
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:*', Resource: '*' }] }),
+      ),
+    });
+    const { io, stdout } = captureIO();
+
+    // Act
+    const code = await run(['remediate', '--role', `${prefix}a`, '--dry-run'], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stdout()).toMatch(/is different and would change as below; dry run, nothing written\.\n/);
+    expect(stdout()).toMatch(/^ {2}- action +logs:\*$/m);
+    expect(stdout()).toMatch(/^ {2}\+ action +bedrock-agentcore:StartCodeInterpreterSession$/m);
+    expect(stdout()).toMatch(/^ {2}- resource +\*$/m);
+    expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+  });
+
   it('remediate refuses a role outside the prefixes with exit 2 and writes nothing', async () => {
     // Prepare
     const { io, stderr } = captureIO();
