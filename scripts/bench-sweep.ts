@@ -13,8 +13,8 @@ import { loadConfig } from '../src/config.js';
 import { leastPrivilegePolicy } from '../src/policy/profiles.js';
 import { DEFAULT_SWEEP_CONCURRENCY, type SweepSummary, sweepRoles } from '../src/remediation/sweep.js';
 import { LIST_ROLES_PAGE_SIZE } from '../src/roles/listing.js';
+import { createRoles } from '../test/support/iam-fixtures.js';
 import { startMoto, useEndpoint } from '../test/support/moto.js';
-import { createRoles } from '../test/support/roles.js';
 
 const TOTAL_ROLES = 2_000;
 const MATCHING = 1_000;

@@ -5,8 +5,8 @@ import { type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIamClient } from '../../src/aws/clients.js';
 import { createDeployment, HEALTHY } from '../support/deployment.js';
+import { createRoles } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
-import { createRoles } from '../support/roles.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const P = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-';
