@@ -1,7 +1,7 @@
+import type { PolicyProfileName } from '../settings.js';
 import type { PolicyDocument } from './document.js';
 
-export const POLICY_PROFILES = ['least-privilege', 'seed'] as const;
-export type PolicyProfileName = (typeof POLICY_PROFILES)[number];
+export { POLICY_PROFILES, type PolicyProfileName } from '../settings.js';
 
 /** Every Code Interpreter action in the IAM catalog (service prefix `bedrock-agentcore`). */
 export const CODE_INTERPRETER_ACTIONS = [
@@ -12,6 +12,22 @@ export const CODE_INTERPRETER_ACTIONS = [
   'bedrock-agentcore:GetCodeInterpreter',
   'bedrock-agentcore:ListCodeInterpreterSessions',
 ] as const;
+
+/**
+ * The ones that apply to AWS-managed interpreters. In the IAM catalog `GetCodeInterpreter` applies only to an
+ * account's own (custom) interpreters, so it is granted only with them.
+ */
+const MANAGED_INTERPRETER_ACTIONS = CODE_INTERPRETER_ACTIONS.filter(
+  (a) => a !== 'bedrock-agentcore:GetCodeInterpreter',
+);
+
+export interface PolicyOptions {
+  /**
+   * Also grant the account's own interpreters (`code-interpreter/*`, `code-interpreter-custom/*`). Off by default:
+   * code in a custom interpreter runs with that interpreter's own role, which may hold more than the agent's.
+   */
+  customInterpreters?: boolean;
+}
 
 export interface RoleArnParts {
   partition: string;
@@ -34,21 +50,23 @@ export function parseRoleArn(arn: string): RoleArnParts {
   return { partition, account, roleName };
 }
 
-/** Only the Code Interpreter actions, on AWS-managed interpreters and the account's own. */
-export function leastPrivilegePolicy({ partition, account }: RoleArnParts): PolicyDocument {
+/** Only the Code Interpreter actions, on AWS-managed interpreters (and the account's own, when asked for). */
+export function leastPrivilegePolicy(
+  { partition, account }: RoleArnParts,
+  { customInterpreters = false }: PolicyOptions = {},
+): PolicyDocument {
   const base = `arn:${partition}:bedrock-agentcore`;
+  const managed = `${base}:*:aws:code-interpreter/*`;
   return {
     Version: '2012-10-17',
     Statement: [
       {
         Sid: 'AgentCoreGuardCodeInterpreter',
         Effect: 'Allow',
-        Action: [...CODE_INTERPRETER_ACTIONS],
-        Resource: [
-          `${base}:*:aws:code-interpreter/*`,
-          `${base}:*:${account}:code-interpreter/*`,
-          `${base}:*:${account}:code-interpreter-custom/*`,
-        ],
+        Action: customInterpreters ? [...CODE_INTERPRETER_ACTIONS] : [...MANAGED_INTERPRETER_ACTIONS],
+        Resource: customInterpreters
+          ? [managed, `${base}:*:${account}:code-interpreter/*`, `${base}:*:${account}:code-interpreter-custom/*`]
+          : [managed],
       },
     ],
   };
@@ -85,6 +103,11 @@ export function seedPolicy(): PolicyDocument {
   };
 }
 
-export function buildPolicyDocument(profile: PolicyProfileName, role: RoleArnParts): PolicyDocument {
-  return profile === 'seed' ? seedPolicy() : leastPrivilegePolicy(role);
+/** The document a profile writes for `role`. The seed document is verbatim: it has no options. */
+export function buildPolicyDocument(
+  profile: PolicyProfileName,
+  role: RoleArnParts,
+  options: PolicyOptions = {},
+): PolicyDocument {
+  return profile === 'seed' ? seedPolicy() : leastPrivilegePolicy(role, options);
 }
