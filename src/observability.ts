@@ -23,7 +23,8 @@ export function observed<E, R>(handle: LambdaHandler<E, R>): LambdaHandler<E, R>
     try {
       return await handle(event, context);
     } finally {
-      metrics.publishStoredMetrics();
+      // Not when there are none: Powertools would warn about an empty flush on every such invocation.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -31,16 +31,6 @@ export function managedInterpreterArn(partition: string, region: string): string
   return `arn:${partition}:bedrock-agentcore:${region}:aws:code-interpreter/aws.codeinterpreter.v1`;
 }
 
-/**
- * The resource each action is evaluated on. `GetCodeInterpreter` applies only to an account's own (custom)
- * interpreters in the IAM catalog, so it is evaluated on those; every other action on the AWS-managed interpreter.
- */
-export function codeInterpreterResourceFor(action: string, role: RoleArnParts, region: string): string {
-  return action === 'bedrock-agentcore:GetCodeInterpreter'
-    ? `arn:${role.partition}:bedrock-agentcore:${region}:${role.account}:code-interpreter-custom/*`
-    : managedInterpreterArn(role.partition, region);
-}
-
 export class RoleNotFoundError extends Error {
   override name = 'RoleNotFoundError';
 }
