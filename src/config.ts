@@ -1,6 +1,4 @@
 import {
-  AGENT_RUNTIME_ARN_PATTERN,
-  DEFAULTS,
   type HealthProbeName,
   missingForCustomProbe,
   type PolicyProfileName,

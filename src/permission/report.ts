@@ -1,5 +1,3 @@
-import type { RoleArnParts } from '../aws/arn.js';
-
 export interface ActionDecision {
   action: string;
   decision: 'allowed' | 'explicitDeny' | 'implicitDeny';
