@@ -1,5 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
+import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import type { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { publishAlert } from '../src/alerts/publish.js';
 import { resourceName } from '../src/aws/arn.js';
 import {
@@ -10,22 +14,12 @@ import {
   createSnsClient,
 } from '../src/aws/clients.js';
 import { errorMessage } from '../src/aws/errors.js';
-import { loadConfig } from '../src/config.js';
+import { type Config, loadConfig } from '../src/config.js';
 import { type AgentReport, runHealthCheck } from '../src/health/run.js';
-import { logger, metricName, metrics } from '../src/observability.js';
+import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../src/observability.js';
 import { permissionProbeFor } from '../src/permission/check.js';
 import { buildProbe } from '../src/probes/prompt.js';
 import { isManagedRoleName } from '../src/roles/ownership.js';
-
-const config = loadConfig();
-const { health } = config;
-const iam = createIamClient(config);
-const ddb = createDynamoDbClient(config);
-const sns = createSnsClient(config.region);
-const alertTopicArn = health.alertTopicArn;
-if (!health.stateTableName || !alertTopicArn) {
-  logger.warn('alerts disabled', { reason: 'HEALTH_TABLE_NAME or ALERT_TOPIC_ARN not set', verdictsOnly: true });
-}
 
 export interface HealthCheckSummary {
   checked: number;
@@ -36,42 +30,69 @@ export interface HealthCheckSummary {
   agents: { agentRuntimeArn: string; verdict: string; reason?: string; alert?: string }[];
 }
 
+export interface HealthCheckDeps {
+  config: Config;
+  iam: IAMClient;
+  ddb: DynamoDBClient;
+  sns: SNSClient;
+  controlClientFor: (region: string) => BedrockAgentCoreControlClient;
+  agentCoreClientFor: (region: string) => BedrockAgentCoreClient;
+}
+
+export function healthCheckDeps(config: Config = loadConfig()): HealthCheckDeps {
+  return {
+    config,
+    iam: createIamClient(config),
+    ddb: createDynamoDbClient(config),
+    sns: createSnsClient(config.region),
+    controlClientFor: agentCoreControlClientFor,
+    agentCoreClientFor,
+  };
+}
+
 /** Scheduled: every agent, cheapest probe first, alert on change only. */
-export const handler = async (_event?: unknown, context?: Context): Promise<HealthCheckSummary> => {
-  if (context) logger.addContext(context);
-  try {
-    const reports = await runHealthCheck(health, {
-      controlClientFor: agentCoreControlClientFor,
-      agentCoreClientFor,
-      newProbe: () =>
-        buildProbe(health.probe, { customPrompt: health.customPrompt, customExpect: health.customExpect }),
-      timeoutMs: health.probeTimeoutMs,
-      remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
-      directProbe: health.directProbe,
-      permissionProbe: permissionProbeFor(iam),
-      // The function may read (and heal) only roles with a configured prefix; others go straight to the prompt.
-      probesRole: (roleArn) => isManagedRoleName(resourceName(roleArn), config.rolePrefixes),
-      selfHeal: health.selfHeal ? { iam, settings: config } : undefined,
-      alerts:
-        health.stateTableName && alertTopicArn
-          ? {
-              ddb,
-              tableName: health.stateTableName,
-              publish: (alert) => publishAlert(sns, alertTopicArn, alert),
-              reminderMs: health.alertReminderMs,
-            }
-          : undefined,
-    });
-    reports.forEach(emitMetrics);
-    return healthCheckSummary(reports);
-  } catch (error) {
-    logger.error('health check failed', { error: errorMessage(error) });
-    metrics.addMetric('HealthCheckFailed', MetricUnit.Count, 1);
-    throw error;
-  } finally {
-    metrics.publishStoredMetrics();
+export function createHealthCheckHandler(deps: HealthCheckDeps): LambdaHandler<unknown, HealthCheckSummary> {
+  const { config, iam, ddb, sns } = deps;
+  const { health } = config;
+  const alertTopicArn = health.alertTopicArn;
+  if (!health.stateTableName || !alertTopicArn) {
+    logger.warn('alerts disabled', { reason: 'HEALTH_TABLE_NAME or ALERT_TOPIC_ARN not set', verdictsOnly: true });
   }
-};
+  return observed(async (_event, context) => {
+    try {
+      const reports = await runHealthCheck(health, {
+        controlClientFor: deps.controlClientFor,
+        agentCoreClientFor: deps.agentCoreClientFor,
+        newProbe: () =>
+          buildProbe(health.probe, { customPrompt: health.customPrompt, customExpect: health.customExpect }),
+        timeoutMs: health.probeTimeoutMs,
+        remainingMs: () => context.getRemainingTimeInMillis(),
+        directProbe: health.directProbe,
+        permissionProbe: permissionProbeFor(iam),
+        // The function may read (and heal) only roles with a configured prefix; others go straight to the prompt.
+        probesRole: (roleArn) => isManagedRoleName(resourceName(roleArn), config.rolePrefixes),
+        selfHeal: health.selfHeal ? { iam, settings: config } : undefined,
+        alerts:
+          health.stateTableName && alertTopicArn
+            ? {
+                ddb,
+                tableName: health.stateTableName,
+                publish: (alert) => publishAlert(sns, alertTopicArn, alert),
+                reminderMs: health.alertReminderMs,
+              }
+            : undefined,
+      });
+      reports.forEach(emitMetrics);
+      return healthCheckSummary(reports);
+    } catch (error) {
+      logger.error('health check failed', { error: errorMessage(error) });
+      metrics.addMetric('HealthCheckFailed', MetricUnit.Count, 1);
+      throw error;
+    }
+  });
+}
+
+export const handler = onFirstUse(() => createHealthCheckHandler(healthCheckDeps()));
 
 function emitMetrics({ result, alert, alertError }: AgentReport) {
   if (!result) {

@@ -1,16 +1,22 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { createIamClient } from '../src/aws/clients.js';
-import { loadConfig } from '../src/config.js';
-import { logger, metricName, metrics } from '../src/observability.js';
+import { type Config, loadConfig } from '../src/config.js';
+import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../src/observability.js';
 import { REMEDIATION_STATUSES } from '../src/remediation/outcome.js';
 import { type SweepSummary, sweepRoles } from '../src/remediation/sweep.js';
 
-const config = loadConfig();
-const iam = createIamClient(config);
-
 export class ReconcileFailedError extends Error {
   override name = 'ReconcileFailedError';
+}
+
+export interface ReconcileDeps {
+  config: Config;
+  iam: IAMClient;
+}
+
+export function reconcileDeps(config: Config = loadConfig()): ReconcileDeps {
+  return { config, iam: createIamClient(config) };
 }
 
 /**
@@ -18,16 +24,16 @@ export class ReconcileFailedError extends Error {
  * Per-role failures are logged as they happen and do not stop the sweep; if any role failed, the run ends with an
  * error so the errors alarm sees it and the next run tries again.
  */
-export const handler = async (_event: unknown, context?: Context): Promise<SweepSummary> => {
-  if (context) logger.addContext(context);
-  try {
+export function createReconcileHandler({ config, iam }: ReconcileDeps): LambdaHandler<unknown, SweepSummary> {
+  return observed(async () => {
     const summary = await sweepRoles({
       iam,
       settings: config,
       concurrency: config.sweepConcurrency,
       onProgress: (progress) => {
-        if (progress.kind === 'listed')
+        if (progress.kind === 'listed') {
           logger.info('roles listed', { scanned: progress.scanned, matched: progress.matched });
+        }
         if (progress.kind === 'failure') {
           logger.error('role failed', {
             role: progress.failure.roleName,
@@ -57,7 +63,7 @@ export const handler = async (_event: unknown, context?: Context): Promise<Sweep
       );
     }
     return summary;
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+  });
+}
+
+export const handler = onFirstUse(() => createReconcileHandler(reconcileDeps()));

@@ -11,10 +11,11 @@ import { parseRoleArn } from '../src/aws/arn.js';
 import { createIamClient } from '../src/aws/clients.js';
 import { loadConfig } from '../src/config.js';
 import { leastPrivilegePolicy } from '../src/policy/profiles.js';
-import { DEFAULT_SWEEP_CONCURRENCY, type SweepSummary, sweepRoles } from '../src/remediation/sweep.js';
+import { type SweepSummary, sweepRoles } from '../src/remediation/sweep.js';
 import { LIST_ROLES_PAGE_SIZE } from '../src/roles/listing.js';
+import { DEFAULTS } from '../src/settings.js';
+import { createRoles } from '../test/support/iam-fixtures.js';
 import { startMoto, useEndpoint } from '../test/support/moto.js';
-import { createRoles } from '../test/support/roles.js';
 
 const TOTAL_ROLES = 2_000;
 const MATCHING = 1_000;
@@ -138,7 +139,7 @@ async function main() {
         const seedStart = performance.now();
         await seedAccount(seeder);
         const seedMs = performance.now() - seedStart;
-        const measured = await measureSweep(mode === 'concurrent' ? DEFAULT_SWEEP_CONCURRENCY : 1);
+        const measured = await measureSweep(mode === 'concurrent' ? DEFAULTS.sweepConcurrency : 1);
         results[mode].push(measured);
         const { counts, failed } = measured.summary;
         console.log(
@@ -168,7 +169,7 @@ async function main() {
       `Sweep benchmark: ${TOTAL_ROLES} roles, ${MATCHING} matching, ${COMPLIANT} already compliant; moto; median of ${RUNS} round(s)`,
     );
     console.log(
-      `  concurrent (concurrency ${DEFAULT_SWEEP_CONCURRENCY}) wall time: ${(concurrentMs / 1000).toFixed(2)} s`,
+      `  concurrent (concurrency ${DEFAULTS.sweepConcurrency}) wall time: ${(concurrentMs / 1000).toFixed(2)} s`,
     );
     console.log(`  sequential (concurrency 1) wall time: ${(sequentialMs / 1000).toFixed(2)} s`);
     console.log(

@@ -17,14 +17,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { build } from 'esbuild';
-import { createRoleEvent } from '../test/support/cloudtrail-event.js';
+import { createRoleEvent } from '../test/support/events.js';
 import { startFaultProxy } from '../test/support/fault-proxy.js';
 import { createToolkitRole } from '../test/support/iam-fixtures.js';
+import { lambdaContext } from '../test/support/lambda.js';
 import { MOTO_MISSING_MESSAGE, motoAvailable, startMoto } from '../test/support/moto.js';
 import { budgetFor, type FunctionArtifact, kb, packageService, readArtifacts } from './lib/artifacts.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
-const START_TARGET = 2.2;
+/** The remediate handler's start, at most this many times the IAM client's alone (issue 12). */
+const START_TARGET_OVER_IAM_CLIENT = 1.1;
 const START_NODE = process.env.BENCH_NODE || process.execPath;
 
 const median = (xs: number[]): number => {
@@ -67,13 +69,17 @@ function unpack(fn: FunctionArtifact, root: string): Unpacked {
   const modulePath = candidates.find((p) => spawnSync('test', ['-f', p]).status === 0);
   if (!modulePath) throw new Error(`handler module ${base}.{mjs,js,cjs} not found in ${fn.zipPath}`);
   const exportName = fn.handler.slice(fn.handler.lastIndexOf('.') + 1);
-  // What Lambda's runtime does at init: import the module (which loads config and builds its clients).
+  // What a cold start does before the first event is handled: Lambda's init imports the module, and the first
+  // invocation builds the handler's default dependencies (settings and clients), exported as `<name>Deps`.
   const runner = join(dir, '__bench_start.mjs');
   writeFileSync(
     runner,
     `const t0 = performance.now();\n` +
       `const m = await import(${JSON.stringify(pathToFileURL(modulePath).href)});\n` +
       `if (typeof m[${JSON.stringify(exportName)}] !== 'function') throw new Error('no ${exportName} export');\n` +
+      `const deps = Object.entries(m).find(([k, v]) => k.endsWith('Deps') && typeof v === 'function');\n` +
+      `if (!deps) throw new Error('no <name>Deps export');\n` +
+      `deps[1]();\n` +
       `process.stdout.write(String(performance.now() - t0));\n`,
   );
   return { fn, dir, modulePath, runner };
@@ -235,11 +241,11 @@ async function remediationCalls(remediate: Unpacked): Promise<{ newRole: number;
     const roleName = `${prefix}us-east-1-0b5e4c3d2a`;
     const roleArn = await createToolkitRole(direct, roleName, { agent: 'bench' });
     const mod = (await import(pathToFileURL(remediate.modulePath).href)) as {
-      handler: (event: unknown) => Promise<{ status: string }>;
+      handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ status: string }>;
     };
     const count = async () => {
       proxy.resetStats();
-      const outcome = await mod.handler(createRoleEvent({ roleName, roleArn }));
+      const outcome = await mod.handler(createRoleEvent(roleName, { roleArn }), lambdaContext());
       const calls = Object.values(proxy.stats().requests).reduce((a, b) => a + b, 0);
       return { calls, status: outcome.status };
     };
@@ -303,9 +309,9 @@ try {
       rows.push([
         `${f.name}: process start, median of ${ROUNDS}`,
         `${s.wallMs.toFixed(0)} ms = ${ratio.toFixed(2)} × bare node`,
-        f.name === 'remediate' ? `≤ ${START_TARGET} ×` : '',
+        '',
       ]);
-      rows.push([`${f.name}: module init (import + clients)`, `${s.importMs.toFixed(1)} ms`, '']);
+      rows.push([`${f.name}: init (import, settings, clients)`, `${s.importMs.toFixed(1)} ms`, '']);
     }
   }
   const ref = starts.byFn.get(reference.fn.name);
@@ -322,8 +328,8 @@ try {
     const addedMs = remediateStart.wallMs - ref.wallMs;
     rows.push([
       'remediate: start over the IAM client alone',
-      `+${addedMs.toFixed(0)} ms = +${(addedMs / starts.bareMs).toFixed(2)} × bare node`,
-      '',
+      `+${addedMs.toFixed(0)} ms = ${(remediateStart.wallMs / ref.wallMs).toFixed(2)} × the IAM client alone`,
+      `≤ ${START_TARGET_OVER_IAM_CLIENT.toFixed(2)} ×`,
     ]);
   }
   rows.push([`bare node -e 0, median of ${ROUNDS}`, `${starts.bareMs.toFixed(0)} ms`, '']);

@@ -8,6 +8,7 @@ import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-s
 import { checkCodeInterpreterPermissions } from '../src/permission/check.js';
 import { decodePolicyDocument } from '../src/policy/document.js';
 import { createToolkitRole, toolkitPolicyName } from '../test/support/iam-fixtures.js';
+import { lambdaContext } from '../test/support/lambda.js';
 import { MOTO_MISSING_MESSAGE, motoAvailable, startMoto, useEndpoint } from '../test/support/moto.js';
 
 // The sample CloudTrail event (events/), as EventBridge delivers it: the role the toolkit creates for an agent.
@@ -33,7 +34,8 @@ try {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const { handler } = await import('../handlers/remediate.js');
+  const { handler: remediate } = await import('../handlers/remediate.js');
+  const handler = (delivered: unknown) => remediate(delivered, lambdaContext());
   const iam = new IAMClient({ region: 'us-east-1' });
 
   const inlinePolicies = async () =>

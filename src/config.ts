@@ -1,10 +1,14 @@
-import * as v from 'valibot';
-import type { PolicyProfileName } from './policy/profiles.js';
+import {
+  type HealthProbeName,
+  missingForCustomProbe,
+  type PolicyProfileName,
+  SETTINGS,
+  type Setting,
+  type SettingName,
+  type SettingValue,
+} from './settings.js';
 
-/** The toolkit's role name prefix: `AmazonBedrockAgentCoreSDKRuntime-{region}-{hash}`. */
-export const DEFAULT_ROLE_PREFIX = 'AmazonBedrockAgentCoreSDKRuntime-';
-/** The seed's inline policy name, kept so roles fixed by hand are recognised as ours. */
-export const DEFAULT_POLICY_NAME = 'CodeInterpreterAccess';
+// Kept for the modules that import them from here; their one definition is in settings.ts.
 
 export interface Config {
   /** Region the SDK uses; IAM itself is global. */
@@ -13,6 +17,8 @@ export interface Config {
   rolePrefixes: readonly string[];
   policyProfile: PolicyProfileName;
   policyName: string;
+  /** Grant the account's own (custom) Code Interpreters too, not only the AWS-managed ones. */
+  customInterpreters: boolean;
   dryRun: boolean;
   /** How long to keep retrying `NoSuchEntity` right after `CreateRole` (IAM is eventually consistent). */
   roleNotFoundRetryMs: number;
@@ -29,9 +35,6 @@ export interface Config {
   /** Health check (issue 4): the settings below. */
   health: HealthSettings;
 }
-
-export const HEALTH_PROBES = ['proof', 'seed', 'custom'] as const;
-export type HealthProbeName = (typeof HEALTH_PROBES)[number];
 
 export interface HealthSettings {
   /** Explicit targets; empty means discovery (`ListAgentRuntimes`) in `discoveryRegions`. */
@@ -60,175 +63,72 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const truthy = new Set(['true', '1', 'yes']);
-const falsy = new Set(['false', '0', 'no']);
+/** Reads settings from one environment, collecting every problem before giving up. */
+class EnvironmentReader {
+  readonly problems: string[] = [];
+  constructor(readonly env: NodeJS.ProcessEnv) {}
 
-/** What a setting's reader returns for a value it cannot accept: the message names what was expected. */
-class Invalid {
-  constructor(readonly message: string) {}
+  read<N extends SettingName>(name: N): SettingValue<N> {
+    const definition = SETTINGS[name] as Setting<SettingValue<N>>;
+    if (!definition.env) throw new TypeError(`Setting ${name} has no environment variable.`);
+    const raw = this.env[definition.env];
+    const reading = definition.read(raw);
+    if (reading.ok) return reading.value;
+    this.problems.push(`${definition.env}=${JSON.stringify(raw)} is not valid: expected ${reading.expected}`);
+    return undefined as SettingValue<N>;
+  }
 }
-
-/**
- * An environment variable, set or not, turned into its setting by `read` (or refused with the reason). Not
- * `v.optional`: valibot skips an optional key's pipe when the key is absent, and the defaults live in `read`.
- */
-const setting = <T>(read: (value: string | undefined) => T | Invalid) =>
-  v.pipe(
-    v.union([v.string(), v.undefined()]),
-    v.rawTransform<string | undefined, T>(({ dataset, addIssue, NEVER }) => {
-      const result = read(dataset.value);
-      if (!(result instanceof Invalid)) return result;
-      addIssue({ message: result.message });
-      return NEVER;
-    }),
-  );
-
-/** true/1/yes or false/0/no; unset or empty gives `fallback`. */
-const booleanFlag = (fallback: boolean) =>
-  setting((value) => {
-    const flag = (value ?? '').trim().toLowerCase();
-    if (flag === '') return fallback;
-    if (truthy.has(flag)) return true;
-    if (falsy.has(flag)) return false;
-    return new Invalid('expected true or false');
-  });
-
-const positiveInt = (fallback: number) =>
-  setting((value) => {
-    if (value === undefined || value.trim() === '') return fallback;
-    const n = Number(value);
-    if (Number.isInteger(n) && n > 0) return n;
-    return new Invalid('expected a positive whole number');
-  });
-
-const commaList = (value: string | undefined): string[] =>
-  (value ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
-
-export const agentRuntimeArnPattern =
-  /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[A-Za-z0-9_-]{1,128}$/;
-
-// IAM role names: letters, digits and +=,.@_- ; a prefix is a role name's start.
-const rolePrefixPattern = /^[\w+=,.@-]{1,64}$/;
-
-const EnvSchema = v.object({
-  ROLE_PREFIXES: setting((value) => {
-    const prefixes = commaList(value ?? DEFAULT_ROLE_PREFIX);
-    if (prefixes.length === 0) return new Invalid('needs at least one role-name prefix');
-    const bad = prefixes.filter((p) => !rolePrefixPattern.test(p));
-    if (bad.length > 0) return new Invalid(`not valid role-name prefixes: ${bad.join(', ')}`);
-    return prefixes;
-  }),
-  POLICY_PROFILE: setting((value): PolicyProfileName | Invalid => {
-    const profile = value?.trim() || 'least-privilege';
-    if (profile === 'least-privilege' || profile === 'seed') return profile;
-    return new Invalid('expected least-privilege or seed');
-  }),
-  POLICY_NAME: setting((value) => {
-    const name = value?.trim() || DEFAULT_POLICY_NAME;
-    if (/^[\w+=,.@-]{1,128}$/.test(name)) return name;
-    return new Invalid('not a valid IAM policy name');
-  }),
-  DRY_RUN: booleanFlag(false),
-  ROLE_NOT_FOUND_RETRY_SECONDS: positiveInt(30),
-  IAM_MAX_ATTEMPTS: positiveInt(8),
-  SWEEP_CONCURRENCY: positiveInt(4),
-  AGENT_RUNTIME_ARNS: setting((value) => {
-    const arns = commaList(value);
-    const bad = arns.filter((a) => !agentRuntimeArnPattern.test(a));
-    if (bad.length > 0) {
-      return new Invalid(
-        `not agent runtime ARNs (arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<id>): ${bad.join(', ')}`,
-      );
-    }
-    return arns;
-  }),
-  AGENT_REGIONS: setting((value) => {
-    const regions = commaList(value);
-    const bad = regions.filter((r) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
-    if (bad.length > 0) return new Invalid(`not AWS regions: ${bad.join(', ')}`);
-    return regions;
-  }),
-  HEALTH_PROBE: setting((value): HealthProbeName | Invalid => {
-    const probe = value?.trim() || 'proof';
-    if ((HEALTH_PROBES as readonly string[]).includes(probe)) return probe as HealthProbeName;
-    return new Invalid('expected proof, seed or custom');
-  }),
-  HEALTH_PROMPT: v.optional(v.string()),
-  HEALTH_EXPECT: setting((value) => {
-    if (value === undefined || value.trim() === '') return undefined;
-    try {
-      new RegExp(value);
-      return value;
-    } catch {
-      return new Invalid('not a valid regular expression');
-    }
-  }),
-  SELF_HEAL: booleanFlag(true),
-  DIRECT_PROBE: booleanFlag(false),
-  PROBE_TIMEOUT_SECONDS: positiveInt(120),
-  ALERT_REMINDER_HOURS: positiveInt(24),
-  HEALTH_TABLE_NAME: v.optional(v.string()),
-  ALERT_TOPIC_ARN: v.optional(v.string()),
-  SLACK_WEBHOOK_PARAMETER: v.optional(v.string()),
-  AWS_REGION: v.optional(v.string()),
-  AWS_DEFAULT_REGION: v.optional(v.string()),
-  AWS_LAMBDA_FUNCTION_NAME: v.optional(v.string()),
-  AWS_ACCESS_KEY_ID: v.optional(v.string()),
-});
 
 /**
  * Reads and validates the environment once. The only place that reads `process.env`
  * for settings; everything else receives a `Config`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Every variable we read, present or not, so that each setting's reader runs and applies its default.
-  const variables = Object.fromEntries(Object.keys(EnvSchema.entries).map((name) => [name, env[name]]));
-  const parsed = v.safeParse(EnvSchema, variables);
-  if (!parsed.success) {
-    const problems = parsed.issues.map((i) => `${v.getDotPath(i) ?? '(environment)'}: ${i.message}`).join('; ');
+  const settings = new EnvironmentReader(env);
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const config: Config = {
+    region,
+    rolePrefixes: settings.read('rolePrefixes'),
+    policyProfile: settings.read('policyProfile'),
+    policyName: settings.read('policyName'),
+    customInterpreters: settings.read('customInterpreters'),
+    dryRun: settings.read('dryRun'),
+    roleNotFoundRetryMs: settings.read('roleNotFoundRetrySeconds') * 1000,
+    iamMaxAttempts: settings.read('iamMaxAttempts'),
+    sweepConcurrency: settings.read('sweepConcurrency'),
+    credentialSource: env.AWS_LAMBDA_FUNCTION_NAME && env.AWS_ACCESS_KEY_ID ? 'environment' : 'default-chain',
+    health: healthSettings(settings, region),
+  };
+  if (settings.problems.length > 0) {
     throw new ConfigError(
-      `Invalid agentcore-guard settings (${problems}). Fix the environment or the --param values and redeploy.`,
+      `Invalid agentcore-guard settings (${settings.problems.join('; ')}). Fix the environment or the --param values and redeploy.`,
     );
   }
-  const e = parsed.output;
-  const region = e.AWS_REGION || e.AWS_DEFAULT_REGION || 'us-east-1';
-  return {
-    region,
-    rolePrefixes: e.ROLE_PREFIXES,
-    policyProfile: e.POLICY_PROFILE,
-    policyName: e.POLICY_NAME,
-    dryRun: e.DRY_RUN,
-    roleNotFoundRetryMs: e.ROLE_NOT_FOUND_RETRY_SECONDS * 1000,
-    iamMaxAttempts: e.IAM_MAX_ATTEMPTS,
-    sweepConcurrency: e.SWEEP_CONCURRENCY,
-    credentialSource: e.AWS_LAMBDA_FUNCTION_NAME && e.AWS_ACCESS_KEY_ID ? 'environment' : 'default-chain',
-    health: healthSettings(e, region),
-  };
+  const { probe, customPrompt, customExpect } = config.health;
+  const missing = missingForCustomProbe(probe, customPrompt, customExpect);
+  if (missing) {
+    throw new ConfigError(
+      `HEALTH_PROBE=custom needs HEALTH_PROMPT (the prompt) and HEALTH_EXPECT (a regular expression the reply must match); ${SETTINGS[missing.setting].env} is not set. Set both, or use the proof or seed probe.`,
+    );
+  }
+  return config;
 }
 
-function healthSettings(e: v.InferOutput<typeof EnvSchema>, region: string): HealthSettings {
-  const customPrompt = e.HEALTH_PROMPT?.trim() || undefined;
-  if (e.HEALTH_PROBE === 'custom' && (!customPrompt || !e.HEALTH_EXPECT)) {
-    throw new ConfigError(
-      'HEALTH_PROBE=custom needs HEALTH_PROMPT (the prompt) and HEALTH_EXPECT (a regular expression the reply must match). Set both, or use the proof or seed probe.',
-    );
-  }
+function healthSettings(settings: EnvironmentReader, region: string): HealthSettings {
+  const discoveryRegions = settings.read('agentRegions');
   return {
-    agentRuntimeArns: e.AGENT_RUNTIME_ARNS,
-    discoveryRegions: e.AGENT_REGIONS.length > 0 ? e.AGENT_REGIONS : [region],
-    probe: e.HEALTH_PROBE,
-    customPrompt,
-    customExpect: e.HEALTH_EXPECT,
-    selfHeal: e.SELF_HEAL,
-    directProbe: e.DIRECT_PROBE,
-    probeTimeoutMs: e.PROBE_TIMEOUT_SECONDS * 1000,
-    alertReminderMs: e.ALERT_REMINDER_HOURS * 3_600_000,
-    stateTableName: e.HEALTH_TABLE_NAME?.trim() || undefined,
-    alertTopicArn: e.ALERT_TOPIC_ARN?.trim() || undefined,
-    slackWebhookParameter: e.SLACK_WEBHOOK_PARAMETER?.trim() || undefined,
+    agentRuntimeArns: settings.read('agentRuntimeArns'),
+    discoveryRegions: discoveryRegions?.length ? discoveryRegions : [region],
+    probe: settings.read('healthProbe'),
+    customPrompt: settings.read('healthPrompt'),
+    customExpect: settings.read('healthExpect'),
+    selfHeal: settings.read('selfHeal'),
+    directProbe: settings.read('directProbe'),
+    probeTimeoutMs: settings.read('probeTimeoutSeconds') * 1000,
+    alertReminderMs: settings.read('alertReminderHours') * 3_600_000,
+    stateTableName: settings.env.HEALTH_TABLE_NAME?.trim() || undefined,
+    alertTopicArn: settings.env.ALERT_TOPIC_ARN?.trim() || undefined,
+    slackWebhookParameter: settings.read('slackWebhookParameter'),
   };
 }
 
@@ -238,6 +138,7 @@ export type ConfigEnvName =
   | 'POLICY_PROFILE'
   | 'POLICY_NAME'
   | 'DRY_RUN'
+  | 'CUSTOM_INTERPRETERS'
   | 'ROLE_NOT_FOUND_RETRY_SECONDS'
   | 'IAM_MAX_ATTEMPTS'
   | 'SWEEP_CONCURRENCY'

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 
 /** One Logger and one Metrics instance for the whole process. */
 export const logger = new Logger({ serviceName: 'agentcore-guard' });
@@ -8,4 +9,34 @@ export const metrics = new Metrics({ namespace: 'AgentCoreGuard', serviceName: '
 /** `would-remediate` → `WouldRemediate`: outcome names as CloudWatch metric names. */
 export function metricName(status: string): string {
   return status.replace(/(?:^|-)([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+
+/**
+ * What Powertools' `injectLambdaContext` and `logMetrics` middlewares do, without Middy at cold start: the invocation's
+ * context on every log line, and its metrics flushed when it ends, however it ends.
+ */
+export function observed<E, R>(handle: LambdaHandler<E, R>): LambdaHandler<E, R> {
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      return await handle(event, context);
+    } finally {
+      // Not when there are none: Powertools would warn about an empty flush on every such invocation.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    }
+  };
+}
+
+/**
+ * A module's `handler`: built from its default dependencies on the first invocation (a settings error is then an
+ * invocation error with its message, not a failed init), and reused while the execution environment stays warm.
+ */
+export function onFirstUse<E, R>(create: () => LambdaHandler<E, R>): LambdaHandler<E, R> {
+  let built: LambdaHandler<E, R> | undefined;
+  return (event, context) => {
+    built ??= create();
+    return built(event, context);
+  };
 }

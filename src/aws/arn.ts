@@ -1,5 +1,5 @@
 import { parse, validate } from '@aws-sdk/util-arn-parser';
-import { agentRuntimeArnPattern } from '../config.js';
+import { AGENT_RUNTIME_ARN_PATTERN } from '../settings.js';
 
 /** An IAM role ARN's parts. `path` is `/` for a role at the root, `/a/b/` for one at a path. */
 export interface RoleArnParts {
@@ -47,7 +47,7 @@ export class InvalidAgentRuntimeArnError extends Error {
 
 /** `arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/my_agent-AbCdE12345` → its parts; the region is where to call. */
 export function parseAgentRuntimeArn(arn: string): AgentRuntimeArnParts {
-  if (!agentRuntimeArnPattern.test(arn)) {
+  if (!AGENT_RUNTIME_ARN_PATTERN.test(arn)) {
     throw new InvalidAgentRuntimeArnError(
       `"${arn}" is not an agent runtime ARN (arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<id>). Copy it from \`agentcore status\` or the AgentCore console.`,
     );

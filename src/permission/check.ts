@@ -1,8 +1,8 @@
 import { type IAMClient, paginateSimulatePrincipalPolicy } from '@aws-sdk/client-iam';
 import { parseRoleArn, type RoleArnParts } from '../aws/arn.js';
 import { errorMessage, errorName } from '../aws/errors.js';
-import { CODE_INTERPRETER_ACTIONS } from '../policy/profiles.js';
-import { type ActionDecision, codeInterpreterResourceFor, type PermissionReport, permissionReport } from './report.js';
+import { MANAGED_INTERPRETER_ACTIONS } from '../policy/profiles.js';
+import { type ActionDecision, managedInterpreterArn, type PermissionReport, permissionReport } from './report.js';
 
 export type PermissionCheckMode = 'auto' | 'simulate' | 'local';
 
@@ -64,35 +64,28 @@ async function simulateWithIam(
   region: string,
   iam: IAMClient,
 ): Promise<PermissionReport> {
-  // One simulation per resource: IAM evaluates every action against every resource given.
-  const byResource = new Map<string, string[]>();
-  for (const action of CODE_INTERPRETER_ACTIONS) {
-    const resource = codeInterpreterResourceFor(action, role, region);
-    byResource.set(resource, [...(byResource.get(resource) ?? []), action]);
-  }
+  const resource = managedInterpreterArn(role.partition, region);
   const decisions: ActionDecision[] = [];
-  for (const [resource, actions] of byResource) {
-    const pages = paginateSimulatePrincipalPolicy(
-      { client: iam },
-      { PolicySourceArn: roleArn, ActionNames: actions, ResourceArns: [resource] },
-    );
-    for await (const page of pages) {
-      for (const result of page.EvaluationResults ?? []) {
-        const decision = result.EvalDecision;
-        decisions.push({
-          action: result.EvalActionName ?? '',
-          decision: decision === 'allowed' || decision === 'explicitDeny' ? decision : 'implicitDeny',
-          matchedStatements: (result.MatchedStatements ?? []).map((s) => ({ policyName: s.SourcePolicyId ?? '' })),
-          resource,
-        });
-      }
+  const pages = paginateSimulatePrincipalPolicy(
+    { client: iam },
+    { PolicySourceArn: roleArn, ActionNames: [...MANAGED_INTERPRETER_ACTIONS], ResourceArns: [resource] },
+  );
+  for await (const page of pages) {
+    for (const result of page.EvaluationResults ?? []) {
+      const decision = result.EvalDecision;
+      decisions.push({
+        action: result.EvalActionName ?? '',
+        decision: decision === 'allowed' || decision === 'explicitDeny' ? decision : 'implicitDeny',
+        matchedStatements: (result.MatchedStatements ?? []).map((s) => ({ policyName: s.SourcePolicyId ?? '' })),
+        resource,
+      });
     }
   }
   return permissionReport(roleArn, 'simulate', orderLikeCatalog(decisions));
 }
 
 function orderLikeCatalog(decisions: ActionDecision[]): ActionDecision[] {
-  const order: readonly string[] = CODE_INTERPRETER_ACTIONS;
+  const order: readonly string[] = MANAGED_INTERPRETER_ACTIONS;
   return [...decisions].sort((a, b) => order.indexOf(a.action) - order.indexOf(b.action));
 }
 

@@ -17,11 +17,11 @@ import type { RoleArnParts } from '../aws/arn.js';
 import { resourceName } from '../aws/arn.js';
 import { errorMessage, isNoSuchEntity } from '../aws/errors.js';
 import { decodePolicyDocument, type PolicyDocument } from '../policy/document.js';
-import { CODE_INTERPRETER_ACTIONS } from '../policy/profiles.js';
+import { MANAGED_INTERPRETER_ACTIONS } from '../policy/profiles.js';
 import {
   type ActionDecision,
-  codeInterpreterResourceFor,
   LocalSimulationError,
+  managedInterpreterArn,
   type PermissionReport,
   permissionReport,
   RoleNotFoundError,
@@ -58,8 +58,8 @@ export async function evaluateLocally(
   const { runSimulation, getGrantReasons, getDenialReasons } = await loadSimulator();
   const policies = await readRolePolicies(iam, role.roleName);
   const decisions: ActionDecision[] = [];
-  for (const action of CODE_INTERPRETER_ACTIONS) {
-    const resource = codeInterpreterResourceFor(action, role, region);
+  const resource = managedInterpreterArn(role.partition, region);
+  for (const action of MANAGED_INTERPRETER_ACTIONS) {
     const result = await runSimulation(
       {
         request: {

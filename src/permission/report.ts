@@ -1,5 +1,3 @@
-import type { RoleArnParts } from '../aws/arn.js';
-
 export interface ActionDecision {
   action: string;
   decision: 'allowed' | 'explicitDeny' | 'implicitDeny';
@@ -29,16 +27,6 @@ export const REQUIRED_CODE_INTERPRETER_ACTIONS: readonly string[] = [
 /** The AWS-managed interpreter agents use by default. */
 export function managedInterpreterArn(partition: string, region: string): string {
   return `arn:${partition}:bedrock-agentcore:${region}:aws:code-interpreter/aws.codeinterpreter.v1`;
-}
-
-/**
- * The resource each action is evaluated on. `GetCodeInterpreter` applies only to an account's own (custom)
- * interpreters in the IAM catalog, so it is evaluated on those; every other action on the AWS-managed interpreter.
- */
-export function codeInterpreterResourceFor(action: string, role: RoleArnParts, region: string): string {
-  return action === 'bedrock-agentcore:GetCodeInterpreter'
-    ? `arn:${role.partition}:bedrock-agentcore:${region}:${role.account}:code-interpreter-custom/*`
-    : managedInterpreterArn(role.partition, region);
 }
 
 export class RoleNotFoundError extends Error {

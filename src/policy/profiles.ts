@@ -1,12 +1,9 @@
 import type { RoleArnParts } from '../aws/arn.js';
+import type { PolicyProfileName } from '../settings.js';
+import type { PolicyDocument } from './document.js';
 
 /** Where a role lives: all a policy document needs from it. */
 export type RoleAccount = Pick<RoleArnParts, 'partition' | 'account'>;
-
-import type { PolicyDocument } from './document.js';
-
-export const POLICY_PROFILES = ['least-privilege', 'seed'] as const;
-export type PolicyProfileName = (typeof POLICY_PROFILES)[number];
 
 /** Every Code Interpreter action in the IAM catalog (service prefix `bedrock-agentcore`). */
 export const CODE_INTERPRETER_ACTIONS = [
@@ -18,21 +15,39 @@ export const CODE_INTERPRETER_ACTIONS = [
   'bedrock-agentcore:ListCodeInterpreterSessions',
 ] as const;
 
-/** Only the Code Interpreter actions, on AWS-managed interpreters and the account's own. */
-export function leastPrivilegePolicy({ partition, account }: RoleAccount): PolicyDocument {
+/**
+ * The ones that apply to AWS-managed interpreters. In the IAM catalog `GetCodeInterpreter` applies only to an
+ * account's own (custom) interpreters, so it is granted only with them.
+ */
+export const MANAGED_INTERPRETER_ACTIONS = CODE_INTERPRETER_ACTIONS.filter(
+  (a) => a !== 'bedrock-agentcore:GetCodeInterpreter',
+);
+
+export interface PolicyOptions {
+  /**
+   * Also grant the account's own interpreters (`code-interpreter/*`, `code-interpreter-custom/*`). Off by default:
+   * code in a custom interpreter runs with that interpreter's own role, which may hold more than the agent's.
+   */
+  customInterpreters?: boolean;
+}
+
+/** Only the Code Interpreter actions, on AWS-managed interpreters (and the account's own, when asked for). */
+export function leastPrivilegePolicy(
+  { partition, account }: RoleAccount,
+  { customInterpreters = false }: PolicyOptions = {},
+): PolicyDocument {
   const base = `arn:${partition}:bedrock-agentcore`;
+  const managed = `${base}:*:aws:code-interpreter/*`;
   return {
     Version: '2012-10-17',
     Statement: [
       {
         Sid: 'AgentCoreGuardCodeInterpreter',
         Effect: 'Allow',
-        Action: [...CODE_INTERPRETER_ACTIONS],
-        Resource: [
-          `${base}:*:aws:code-interpreter/*`,
-          `${base}:*:${account}:code-interpreter/*`,
-          `${base}:*:${account}:code-interpreter-custom/*`,
-        ],
+        Action: customInterpreters ? [...CODE_INTERPRETER_ACTIONS] : [...MANAGED_INTERPRETER_ACTIONS],
+        Resource: customInterpreters
+          ? [managed, `${base}:*:${account}:code-interpreter/*`, `${base}:*:${account}:code-interpreter-custom/*`]
+          : [managed],
       },
     ],
   };
@@ -69,6 +84,11 @@ export function seedPolicy(): PolicyDocument {
   };
 }
 
-export function buildPolicyDocument(profile: PolicyProfileName, role: RoleAccount): PolicyDocument {
-  return profile === 'seed' ? seedPolicy() : leastPrivilegePolicy(role);
+/** The document a profile writes for `role`. The seed document is verbatim: it has no options. */
+export function buildPolicyDocument(
+  profile: PolicyProfileName,
+  role: RoleAccount,
+  options: PolicyOptions = {},
+): PolicyDocument {
+  return profile === 'seed' ? seedPolicy() : leastPrivilegePolicy(role, options);
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { HealthProbeName } from '../config.js';
+import type { HealthProbeName } from '../settings.js';
 
 /** The seed's Step 4 verification prompt, verbatim. */
 export const SEED_PROMPT =

@@ -29,7 +29,8 @@ import type { RemediationOutcome } from './outcome.js';
 export type RemediationSettings = Pick<
   Config,
   'rolePrefixes' | 'policyProfile' | 'policyName' | 'dryRun' | 'roleNotFoundRetryMs'
->;
+> &
+  Partial<Pick<Config, 'customInterpreters'>>;
 
 export interface RemediationDeps {
   iam: IAMClient;
@@ -67,7 +68,7 @@ export async function ensureCodeInterpreterPolicy(role: RoleRef, deps: Remediati
   if (arnParts.roleName !== roleName) {
     throw new InvalidRoleArnError(`Role ARN ${roleArn} does not name role ${roleName}; the event is inconsistent.`);
   }
-  const desired = buildPolicyDocument(settings.policyProfile, arnParts);
+  const desired = buildPolicyDocument(settings.policyProfile, arnParts, settings);
 
   const current = await getInlinePolicy(iam, roleName, policyName);
   if (current && samePolicy(current, desired)) return { status: 'compliant', roleName, policyName };

@@ -2,10 +2,9 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
 import { errorMessage, errorName } from '../aws/errors.js';
 import { listManagedRoles } from '../roles/listing.js';
+import { DEFAULTS } from '../settings.js';
 import { ensureCodeInterpreterPolicy, type RemediationSettings } from './ensure.js';
 import { REMEDIATION_STATUSES, type RemediationOutcome, type RemediationStatus } from './outcome.js';
-
-export const DEFAULT_SWEEP_CONCURRENCY = 4;
 
 export interface SweepFailure {
   roleName: string;
@@ -61,7 +60,7 @@ export async function sweepRoles(options: SweepOptions): Promise<SweepSummary> {
   // Listed roles exist: a NoSuchEntity now means deleted since, not IAM catching up after CreateRole (the
   // CreateRole rule covers new roles), so the sweep does not wait for it.
   const settings = { ...options.settings, roleNotFoundRetryMs: 0 };
-  const concurrency = options.concurrency ?? DEFAULT_SWEEP_CONCURRENCY;
+  const concurrency = options.concurrency ?? DEFAULTS.sweepConcurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new InvalidConcurrencyError(`Concurrency must be a whole number of at least 1, not ${concurrency}.`);
   }

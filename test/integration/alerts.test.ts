@@ -1,20 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatNotification } from '../../src/alerts/messages.js';
 import { publishAlert } from '../../src/alerts/publish.js';
 import { readAlertState, recordAlertState } from '../../src/alerts/state.js';
 import { healthAlertSubject } from '../../src/health/alert.js';
 import type { HealthResult } from '../../src/health/result.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { useMoto } from '../support/use-moto.js';
 
 const TABLE = 'agentcore-guard-health';
 const ARN = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345';
 const HOUR = 3_600_000;
 
-let moto: MotoServer;
+useMoto();
 let ddb: DynamoDBClient;
 let sns: SNSClient;
 let sqs: SQSClient;
@@ -60,18 +60,12 @@ async function published(): Promise<{ subject?: string; chat: ChatNotification }
   }
 }
 
-beforeAll(async () => {
-  moto = await startMoto();
-  useEndpoint(moto.endpoint);
+beforeAll(() => {
   ddb = new DynamoDBClient({});
   sns = new SNSClient({});
   sqs = new SQSClient({});
 });
-afterAll(async () => {
-  await moto.stop();
-});
 beforeEach(async () => {
-  await moto.reset();
   at = Date.parse('2026-11-26T09:00:00.000Z');
   ({ topicArn, queueUrl } = await createAlertInfrastructure({ table: TABLE, topic: 'agentcore-guard-alerts' }));
 });

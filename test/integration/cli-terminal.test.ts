@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIamClient } from '../../src/aws/clients.js';
 import { runOnTerminal } from '../support/cli-io.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { createRoles } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
-import { createRoles } from '../support/roles.js';
 
 // The terminal a person is left with: a real pseudo-terminal for Ctrl-C and SIGTERM during a sweep, made slow by
 // a loopback proxy that adds latency in front of moto; and a real pipe whose reader has gone.

@@ -12,8 +12,8 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIamClient } from '../../src/aws/clients.js';
 import { createDeployment, HEALTHY } from '../support/deployment.js';
+import { createRoles, toolkitTrustPolicy } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
-import { createRoles, TRUST_POLICY } from '../support/roles.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const P = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-';
@@ -297,7 +297,7 @@ describe('agentcore-guard as a child process against moto', () => {
   it('check on a role at a path gives only the by-hand command: no prefix brings it in scope', async () => {
     // Prepare
     await iam.send(
-      new CreateRoleCommand({ RoleName: `${P}pathed`, Path: '/team/', AssumeRolePolicyDocument: TRUST_POLICY }),
+      new CreateRoleCommand({ RoleName: `${P}pathed`, Path: '/team/', AssumeRolePolicyDocument: toolkitTrustPolicy() }),
     );
 
     // Act

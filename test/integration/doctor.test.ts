@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createCloudTrailClient,
   createEventBridgeClient,
@@ -7,28 +7,20 @@ import {
 } from '../../src/aws/clients.js';
 import { checkDeployment, type DeploymentDeps } from '../../src/deployment/checks.js';
 import { createDeployment, HEALTHY } from '../support/deployment.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { useMoto } from '../support/use-moto.js';
 
-let moto: MotoServer;
 let deps: DeploymentDeps;
 const names = { service: 'agentcore-guard', stage: 'dev' };
 
 describe('doctor against moto', () => {
-  beforeAll(async () => {
-    moto = await startMoto();
-    useEndpoint(moto.endpoint);
+  useMoto();
+  beforeAll(() => {
     deps = {
       cloudTrail: createCloudTrailClient(),
       eventBridge: createEventBridgeClient(),
       sns: createSnsClient(),
       sts: createStsClient(),
     };
-  });
-  afterAll(async () => {
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await moto.reset();
   });
 
   it('passes every check for a healthy deployment', async () => {

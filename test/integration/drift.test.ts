@@ -1,84 +1,50 @@
-import {
-  DeleteRolePolicyCommand,
-  GetRolePolicyCommand,
-  IAMClient,
-  type IAMClient as IAMClientType,
-  PutRolePolicyCommand,
-} from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRemediateHandler, remediateDeps } from '../../handlers/remediate.js';
 import { createIamClient } from '../../src/aws/clients.js';
+import { loadConfig } from '../../src/config.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
-import { createRoles } from '../support/roles.js';
+import { createRoleEvent, rolePolicyEvent } from '../support/events.js';
+import { createRoles } from '../support/iam-fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
+import { captureOutput } from '../support/output.js';
+import { useMoto } from '../support/use-moto.js';
 
 const roleName = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-drift0001';
-const roleArn = `arn:aws:iam::123456789012:role/${roleName}`;
 
-/** An EventBridge "AWS API Call via CloudTrail" event as the drift and CreateRole rules deliver it. */
-function cloudTrailEvent(eventName: 'CreateRole' | 'PutRolePolicy' | 'DeleteRolePolicy', id: string) {
-  return {
-    version: '0',
-    id,
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.iam',
-    account: '123456789012',
-    time: '2026-11-26T08:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      eventVersion: '1.09',
-      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::123456789012:assumed-role/Admin/someone' },
-      eventTime: '2026-11-26T08:00:00Z',
-      eventSource: 'iam.amazonaws.com',
-      eventName,
-      awsRegion: 'us-east-1',
-      requestParameters: eventName === 'CreateRole' ? { roleName } : { roleName, policyName: 'CodeInterpreterAccess' },
-      responseElements: eventName === 'CreateRole' ? { role: { roleName, arn: roleArn } } : null,
-      eventID: `${id}-ct`,
-      eventType: 'AwsApiCall',
-    },
-  };
-}
+useMoto();
+let iam: IAMClient;
 
-let moto: MotoServer;
-let iam: IAMClientType;
+/** What the create-role and drift rules deliver for the role under test. */
+const eventFor = (eventName: 'CreateRole' | 'PutRolePolicy' | 'DeleteRolePolicy', id: string) =>
+  eventName === 'CreateRole' ? createRoleEvent(roleName, { id }) : rolePolicyEvent(eventName, roleName, { id });
 
-/** The remediate handler, loaded fresh (it reads settings at import), with IAM writes counted on the way through. */
-async function loadRemediate() {
-  vi.resetModules();
-  const { metrics, logger } = await import('../../src/observability.js');
-  vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
-  vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+/** The remediate handler as deployed, with IAM writes counted on the way through. */
+function remediateCountingWrites() {
+  const remediate = createRemediateHandler(remediateDeps(loadConfig(process.env)));
   const send = vi.spyOn(IAMClient.prototype, 'send');
-  const { handler } = await import('../../handlers/remediate.js');
   const puts = () => send.mock.calls.filter(([command]) => command instanceof PutRolePolicyCommand).length;
+  const handler = async (event: unknown) => (await remediate(event, lambdaContext())) as { status: string };
   return { handler, puts };
 }
 
 describe('drift self-heal against moto', () => {
-  beforeAll(async () => {
-    moto = await startMoto();
-    useEndpoint(moto.endpoint);
+  captureOutput();
+  beforeAll(() => {
     iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: 3 });
   });
-  afterAll(async () => {
-    vi.restoreAllMocks();
-    await moto?.stop();
-  });
   beforeEach(async () => {
-    vi.restoreAllMocks();
-    await moto.reset();
     await createRoles(iam, [roleName]);
   });
 
   it('answers the PutRolePolicy event of its own write with compliant and no further write, so it cannot loop', async () => {
     // Prepare
-    const { handler, puts } = await loadRemediate();
-    const created = await handler(cloudTrailEvent('CreateRole', 'e-create'));
+    const { handler, puts } = remediateCountingWrites();
+    const created = await handler(eventFor('CreateRole', 'e-create'));
     const writesAfterCreate = puts();
 
     // Act
-    const echoed = await handler(cloudTrailEvent('PutRolePolicy', 'e-own-write'));
+    const echoed = await handler(eventFor('PutRolePolicy', 'e-own-write'));
 
     // Assess
     expect(created.status).toBe('remediated');
@@ -89,12 +55,12 @@ describe('drift self-heal against moto', () => {
 
   it('puts the policy back when someone deletes it', async () => {
     // Prepare
-    const { handler } = await loadRemediate();
-    await handler(cloudTrailEvent('CreateRole', 'e-create'));
+    const { handler } = remediateCountingWrites();
+    await handler(eventFor('CreateRole', 'e-create'));
     await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: 'CodeInterpreterAccess' }));
 
     // Act
-    const healed = await handler(cloudTrailEvent('DeleteRolePolicy', 'e-delete'));
+    const healed = await handler(eventFor('DeleteRolePolicy', 'e-delete'));
 
     // Assess
     expect(healed).toMatchObject({ status: 'remediated', previous: 'absent' });
@@ -106,8 +72,8 @@ describe('drift self-heal against moto', () => {
 
   it('restores our document when someone overwrites it, and the echo of that repair writes nothing', async () => {
     // Prepare
-    const { handler, puts } = await loadRemediate();
-    await handler(cloudTrailEvent('CreateRole', 'e-create'));
+    const { handler, puts } = remediateCountingWrites();
+    await handler(eventFor('CreateRole', 'e-create'));
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: roleName,
@@ -121,8 +87,8 @@ describe('drift self-heal against moto', () => {
     const before = puts();
 
     // Act
-    const repaired = await handler(cloudTrailEvent('PutRolePolicy', 'e-tamper'));
-    const echo = await handler(cloudTrailEvent('PutRolePolicy', 'e-repair-echo'));
+    const repaired = await handler(eventFor('PutRolePolicy', 'e-tamper'));
+    const echo = await handler(eventFor('PutRolePolicy', 'e-repair-echo'));
 
     // Assess
     expect(repaired).toMatchObject({ status: 'remediated', previous: 'different' });

@@ -1,6 +1,6 @@
 import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AGENTCORE_TRUST_POLICY } from '../support/cloudtrail-event.js';
+import { AGENTCORE_TRUST_POLICY } from '../support/events.js';
 import { type FaultProxy, seededRandom, startFaultProxy } from '../support/fault-proxy.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 

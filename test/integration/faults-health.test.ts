@@ -2,12 +2,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createHealthCheckHandler, type HealthCheckSummary, healthCheckDeps } from '../../handlers/healthcheck.js';
 import { readAlertState } from '../../src/alerts/state.js';
+import { loadConfig } from '../../src/config.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake } from '../support/agentcore-fake.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { captureOutput } from '../support/output.js';
 
 /**
  * The real healthcheck handler, end to end, with its failure paths forced: an agent that never answers (the local
@@ -20,14 +24,14 @@ const ROLE_NAME = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-5151515151';
 const ROLE = `arn:aws:iam::123456789012:role/${ROLE_NAME}`;
 const PROBE_TIMEOUT_SECONDS = 2;
 
+captureOutput();
 let moto: MotoServer;
 let fake: AgentCoreFake;
 let proxy: FaultProxy;
 let sqs: SQSClient;
 let ddb: DynamoDBClient;
 let queueUrl: string;
-type Handler = typeof import('../../handlers/healthcheck.js').handler;
-let handler: Handler;
+let handler: () => Promise<HealthCheckSummary>;
 
 async function delivered(): Promise<string[]> {
   const { Messages = [] } = await sqs.send(
@@ -58,16 +62,21 @@ beforeAll(async () => {
   vi.stubEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE', fake.endpoint);
   vi.stubEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL', fake.endpoint);
   vi.stubEnv('AWS_ENDPOINT_URL_SNS', proxy.endpoint);
-  vi.stubEnv('AGENT_RUNTIME_ARNS', ARN);
-  vi.stubEnv('HEALTH_TABLE_NAME', TABLE);
-  vi.stubEnv('ALERT_TOPIC_ARN', infrastructure.topicArn);
-  vi.stubEnv('PROBE_TIMEOUT_SECONDS', String(PROBE_TIMEOUT_SECONDS));
-  // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): fall back to local evaluation at once.
-  vi.stubEnv('IAM_MAX_ATTEMPTS', '1');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-  vi.resetModules();
-  ({ handler } = await import('../../handlers/healthcheck.js'));
+  const healthCheck = createHealthCheckHandler(
+    healthCheckDeps(
+      loadConfig({
+        ...process.env,
+        AGENT_RUNTIME_ARNS: ARN,
+        HEALTH_TABLE_NAME: TABLE,
+        ALERT_TOPIC_ARN: infrastructure.topicArn,
+        PROBE_TIMEOUT_SECONDS: String(PROBE_TIMEOUT_SECONDS),
+        // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): fall back to local evaluation at once.
+        IAM_MAX_ATTEMPTS: '1',
+      }),
+    ),
+  );
+  handler = () =>
+    healthCheck({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
 }, 60_000);
 
 afterAll(async () => {

@@ -5,14 +5,18 @@ import {
   type IAMClient as IAMClientType,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRemediateHandler, remediateDeps } from '../../handlers/remediate.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
+import { loadConfig } from '../../src/config.js';
 import { samePolicy } from '../../src/policy/canonical.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';
 import { buildPolicyDocument } from '../../src/policy/profiles.js';
-import { AGENTCORE_TRUST_POLICY, createRoleEvent } from '../support/cloudtrail-event.js';
+import { AGENTCORE_TRUST_POLICY, createRoleEvent } from '../support/events.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { lambdaContext } from '../support/lambda.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { captureOutput } from '../support/output.js';
 
 /**
  * 200 CreateRole events delivered to the real remediate handler through a proxy that fails 30 % of IAM requests
@@ -46,6 +50,7 @@ interface DeliveryReport {
   falseRemediated: string[];
 }
 
+captureOutput();
 let moto: MotoServer;
 let proxy: FaultProxy;
 let direct: IAMClientType;
@@ -70,19 +75,29 @@ async function storedPolicyIsDesired(name: string): Promise<boolean> {
   }
 }
 
-/** A Lambda container: a fresh module instance of the real handler, which builds its own IAM client at import. */
-async function coldStart(): Promise<Handler> {
-  vi.resetModules();
-  const mod = await import('../../handlers/remediate.js');
-  return mod.handler as Handler;
+/** A Lambda container: the real handler with its own IAM client, built from the function's settings. */
+function coldStart(settings: Record<string, string>): Handler {
+  const remediate = createRemediateHandler(
+    remediateDeps(
+      loadConfig({
+        AWS_REGION: 'us-east-1',
+        ROLE_PREFIXES: PREFIX,
+        POLICY_NAME,
+        POLICY_PROFILE: 'least-privilege',
+        ROLE_NOT_FOUND_RETRY_SECONDS: '1',
+        ...settings,
+      }),
+    ),
+  );
+  return async (event) => (await remediate(event, lambdaContext())) as { status: string };
 }
 
 /** Lambda async invocation: each event up to MAX_DELIVERIES times, then onto the dead-letter list. */
-async function deliver(events: Delivery[]): Promise<DeliveryReport> {
+async function deliver(events: Delivery[], settings: Record<string, string> = {}): Promise<DeliveryReport> {
   const queue = [...events];
   const report: DeliveryReport = { outcomes: new Map(), deadLetters: [], failedInvocations: 0, falseRemediated: [] };
   const containers: Handler[] = [];
-  for (let i = 0; i < CONTAINERS; i++) containers.push(await coldStart());
+  for (let i = 0; i < CONTAINERS; i++) containers.push(coldStart(settings));
   let inFlight = 0;
   const worker = async (handler: Handler) => {
     for (;;) {
@@ -143,23 +158,14 @@ beforeAll(async () => {
   useEndpoint(moto.endpoint);
   direct = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1' });
   proxy = await startFaultProxy({ target: moto.endpoint, seed: 20261126, rates: FAULTS });
-  // The handler reads these at import; every container below is a fresh import.
+  // Every container's IAM client sends through the fault proxy.
   process.env.AWS_ENDPOINT_URL = proxy.endpoint;
-  process.env.ROLE_PREFIXES = PREFIX;
-  process.env.POLICY_NAME = POLICY_NAME;
-  process.env.POLICY_PROFILE = 'least-privilege';
-  process.env.ROLE_NOT_FOUND_RETRY_SECONDS = '1';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
   await createToolkitRoles();
 }, 120_000);
 
 afterAll(async () => {
-  for (const key of ['AWS_ENDPOINT_URL', 'ROLE_PREFIXES', 'POLICY_NAME', 'POLICY_PROFILE']) delete process.env[key];
-  for (const key of ['ROLE_NOT_FOUND_RETRY_SECONDS', 'IAM_MAX_ATTEMPTS', 'POWERTOOLS_LOG_LEVEL'])
-    delete process.env[key];
-  delete process.env.POWERTOOLS_METRICS_DISABLED;
+  delete process.env.AWS_ENDPOINT_URL;
   await proxy?.stop();
   await moto?.stop();
 });
@@ -169,18 +175,19 @@ describe('remediation under 30 % injected IAM faults', () => {
   let redrive: DeliveryReport;
   const compliantAfterFirst = new Set<string>();
 
+  // Two SDK attempts per call instead of the shipped eight, so that some events really exhaust their retries.
+  const fewAttempts = { IAM_MAX_ATTEMPTS: '2' };
+
   beforeAll(async () => {
-    // Two SDK attempts per call instead of the default eight, so that some events really exhaust their retries.
-    process.env.IAM_MAX_ATTEMPTS = '2';
     const events = Array.from({ length: ROLE_COUNT }, (_, i) => {
       const name = roleName(i);
       return {
-        event: createRoleEvent({ roleName: name, roleArn: roleArns.get(name) ?? '' }),
+        event: createRoleEvent(name, { roleArn: roleArns.get(name) ?? '' }),
         roleName: name,
         attempt: 1,
       };
     });
-    first = await deliver(events);
+    first = await deliver(events, fewAttempts);
     for (let i = 0; i < ROLE_COUNT; i++) {
       if (await storedPolicyIsDesired(roleName(i))) compliantAfterFirst.add(roleName(i));
     }
@@ -190,10 +197,11 @@ describe('remediation under 30 % injected IAM faults', () => {
     for (let round = 0; round < 5 && pending.length > 0; round++) {
       const again = await deliver(
         pending.map((d) => ({
-          event: createRoleEvent({ roleName: d.roleName, roleArn: roleArns.get(d.roleName) ?? '' }),
+          event: createRoleEvent(d.roleName, { roleArn: roleArns.get(d.roleName) ?? '' }),
           roleName: d.roleName,
           attempt: 1,
         })),
+        fewAttempts,
       );
       for (const [k, v] of again.outcomes) redrive.outcomes.set(k, v);
       redrive.falseRemediated.push(...again.falseRemediated);
@@ -268,15 +276,14 @@ describe('remediation with the shipped retry settings under 30 % injected IAM fa
   let report: DeliveryReport;
 
   beforeAll(async () => {
-    // Prepare: a fresh account with the same 200 roles, and the default IAM_MAX_ATTEMPTS (8, adaptive retries).
+    // Prepare: a fresh account with the same 200 roles, and the shipped IAM_MAX_ATTEMPTS (8, adaptive retries).
     await moto.reset();
     await createToolkitRoles();
-    delete process.env.IAM_MAX_ATTEMPTS;
     proxy.resetStats();
     // Act
     report = await deliver(
       Array.from({ length: ROLE_COUNT }, (_, i) => ({
-        event: createRoleEvent({ roleName: roleName(i), roleArn: roleArns.get(roleName(i)) ?? '' }),
+        event: createRoleEvent(roleName(i), { roleArn: roleArns.get(roleName(i)) ?? '' }),
         roleName: roleName(i),
         attempt: 1,
       })),

@@ -1,5 +1,6 @@
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReconcileHandler, reconcileDeps } from '../../handlers/reconcile.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';
@@ -9,8 +10,10 @@ import { buildPolicyDocument } from '../../src/policy/profiles.js';
 import type { RemediationStatus } from '../../src/remediation/outcome.js';
 import { type SweepSummary, sweepRoles } from '../../src/remediation/sweep.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { createRoles } from '../support/iam-fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
-import { createRoles } from '../support/roles.js';
+import { captureOutput } from '../support/output.js';
 
 /**
  * The reconcile sweep over 500 roles through a proxy that fails 30 % of the per-role IAM requests (5xx, resets
@@ -34,7 +37,11 @@ let proxy: FaultProxy;
 let direct: IAMClient;
 const names = Array.from({ length: ROLE_COUNT }, (_, i) => `${PREFIX}us-east-1-${i.toString(16).padStart(10, '0')}`);
 
-const settings = () => loadConfig({ ROLE_PREFIXES: PREFIX, POLICY_NAME, AWS_REGION: 'us-east-1' });
+const settings = (extra: Record<string, string> = {}) =>
+  loadConfig({ ROLE_PREFIXES: PREFIX, POLICY_NAME, AWS_REGION: 'us-east-1', ...extra });
+
+/** The reconcile function as deployed: its IAM client is built now, so it sends through the proxy. */
+const reconcileHandler = (extra: Record<string, string> = {}) => createReconcileHandler(reconcileDeps(settings(extra)));
 
 async function isCompliant(roleName: string): Promise<boolean> {
   try {
@@ -157,9 +164,7 @@ describe('reconcile sweep of 500 roles under 30 % injected IAM faults', () => {
 });
 
 describe('the reconcile handler under faults', () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
+  captureOutput();
 
   it('fails the run with the number of failed roles when faults outlast the retries', async () => {
     // Prepare: a role left without our policy, and IAM failing every read of it.
@@ -174,14 +179,9 @@ describe('the reconcile handler under faults', () => {
       }),
     );
     proxy.setRates({ serverError: 1 }, ['GetRolePolicy']);
-    vi.stubEnv('IAM_MAX_ATTEMPTS', '2');
-    vi.stubEnv('ROLE_PREFIXES', PREFIX);
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-    vi.resetModules();
-    const { handler } = await import('../../handlers/reconcile.js');
+    const handler = reconcileHandler({ IAM_MAX_ATTEMPTS: '2' });
     // Act
-    const run = handler({});
+    const run = handler({}, lambdaContext({ remainingMs: 900_000 }));
     // Assess
     await expect(run).rejects.toThrow(new RegExp(`${ROLE_COUNT} of ${ROLE_COUNT} roles could not be checked`));
   });
@@ -189,13 +189,9 @@ describe('the reconcile handler under faults', () => {
   it('succeeds on the next run once IAM answers, and fixes what the failed run could not', async () => {
     // Prepare
     proxy.setRates({});
-    vi.stubEnv('ROLE_PREFIXES', PREFIX);
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-    vi.resetModules();
-    const { handler } = await import('../../handlers/reconcile.js');
+    const handler = reconcileHandler();
     // Act
-    const summary = await handler({});
+    const summary = await handler({}, lambdaContext({ remainingMs: 900_000 }));
     // Assess
     expect(summary.failed).toBe(0);
     expect(await isCompliant(names[0] as string)).toBe(true);

@@ -2,15 +2,21 @@ import { createServer, type Server } from 'node:http';
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createHealthCheckHandler, type HealthCheckSummary, healthCheckDeps } from '../../handlers/healthcheck.js';
+import { createSlackNotifyHandler, slackNotifyDeps } from '../../handlers/slack-notify.js';
 import { snsMessage } from '../../src/alerts/messages.js';
+import { loadConfig } from '../../src/config.js';
 import { formatHealthAlert } from '../../src/health/alert.js';
 import type { HealthResult } from '../../src/health/result.js';
+import type { LambdaHandler } from '../../src/observability.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { snsEvent } from '../support/events.js';
 import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
 import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
 // moto serves DynamoDB, SNS, SQS and SSM; AgentCore (absent from moto) is the local fake, reached by the handler's
@@ -49,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('the healthcheck handler end to end', () => {
-  let handler: typeof import('../../handlers/healthcheck.js').handler;
+  let handler: () => Promise<HealthCheckSummary>;
 
   beforeAll(async () => {
     await moto.reset();
@@ -64,16 +70,23 @@ describe('the healthcheck handler end to end', () => {
       status: 'READY',
       roleArn: ROLE,
     });
-    vi.stubEnv('AGENT_RUNTIME_ARNS', ARN);
-    vi.stubEnv('HEALTH_PROBE', 'seed');
-    vi.stubEnv('HEALTH_TABLE_NAME', TABLE);
-    vi.stubEnv('ALERT_TOPIC_ARN', topicArn);
-    vi.stubEnv('PROBE_TIMEOUT_SECONDS', '5');
-    // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): no point retrying it before the
-    // permission module falls back to local evaluation.
-    vi.stubEnv('IAM_MAX_ATTEMPTS', '1');
-    vi.resetModules();
-    ({ handler } = await import('../../handlers/healthcheck.js'));
+    const healthCheck = createHealthCheckHandler(
+      healthCheckDeps(
+        loadConfig({
+          ...process.env,
+          AGENT_RUNTIME_ARNS: ARN,
+          HEALTH_PROBE: 'seed',
+          HEALTH_TABLE_NAME: TABLE,
+          ALERT_TOPIC_ARN: topicArn,
+          PROBE_TIMEOUT_SECONDS: '5',
+          // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): no point retrying it before the
+          // permission module falls back to local evaluation.
+          IAM_MAX_ATTEMPTS: '1',
+        }),
+      ),
+    );
+    handler = () =>
+      healthCheck({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
   });
 
   it('alerts once when the agent answers like the seed\'s "before" transcript, then announces the recovery', async () => {
@@ -135,7 +148,9 @@ describe('the slack-notify handler', () => {
   const received: { status: number; body: unknown }[] = [];
   /** Status codes the fake Slack answers, in order (then 200). */
   let script: { status: number; retryAfter?: string }[] = [];
-  let handler: typeof import('../../handlers/slack-notify.js').handler;
+  let notify: LambdaHandler<SNSEvent, { posted: number }>;
+  const handler = (event: SNSEvent) =>
+    notify(event, lambdaContext({ functionName: 'agentcore-guard-dev-slackNotify' }));
 
   const slackEvent = (message: string) => snsEvent(message, { topicArn });
   const result: HealthResult = {
@@ -173,9 +188,9 @@ describe('the slack-notify handler', () => {
     await new SSMClient({}).send(
       new PutParameterCommand({ Name: PARAMETER, Type: 'SecureString', Value: webhookUrl, Overwrite: true }),
     );
-    vi.stubEnv('SLACK_WEBHOOK_PARAMETER', PARAMETER);
-    vi.resetModules();
-    ({ handler } = await import('../../handlers/slack-notify.js'));
+    notify = createSlackNotifyHandler(
+      slackNotifyDeps(loadConfig({ ...process.env, SLACK_WEBHOOK_PARAMETER: PARAMETER })),
+    );
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => slack.close(() => resolve()));

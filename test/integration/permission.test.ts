@@ -4,13 +4,13 @@ import {
   type IAMClient,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { checkCodeInterpreterPermissions } from '../../src/permission/check.js';
 import { leastPrivilegePolicy, seedPolicy } from '../../src/policy/profiles.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
-import { createRoles } from '../support/roles.js';
+import { createRoles } from '../support/iam-fixtures.js';
+import { useMoto } from '../support/use-moto.js';
 
 const P = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-';
 const arn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
@@ -23,21 +23,13 @@ const toolkitPolicy = JSON.stringify({
   ],
 });
 
-let moto: MotoServer;
 let iam: IAMClient;
 
 describe('local permission evaluation against moto', () => {
-  beforeAll(async () => {
-    moto = await startMoto();
-    useEndpoint(moto.endpoint);
+  useMoto();
+  beforeAll(() => {
     // Moto answers SimulatePrincipalPolicy with HTTP 500: few attempts keep the fallback quick.
     iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: 2 });
-  });
-  afterAll(async () => {
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await moto.reset();
   });
 
   async function roleWith(name: string, inline: Record<string, string>) {

@@ -1,17 +1,25 @@
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRemediateHandler, type RemediateResult, remediateDeps } from '../../handlers/remediate.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
+import { loadConfig } from '../../src/config.js';
 import { samePolicy } from '../../src/policy/canonical.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';
 import { buildPolicyDocument } from '../../src/policy/profiles.js';
 import { createRoleEvent } from '../support/events.js';
-import { createToolkitRole, toolkitExecutionPolicy, toolkitPolicyName } from '../support/iam-fixtures.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import {
+  createToolkitRole,
+  TOOLKIT_PREFIX,
+  toolkitExecutionPolicy,
+  toolkitPolicyName,
+} from '../support/iam-fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
+import { useMoto } from '../support/use-moto.js';
 
 const roleName = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-6f1c2b9a0d';
-let moto: MotoServer;
+useMoto();
 let iam: IAMClient;
-let handler: typeof import('../../handlers/remediate.js').handler;
+let handler: (event: unknown) => Promise<RemediateResult>;
 
 async function storedPolicy(name: string, policyName = 'CodeInterpreterAccess') {
   const { PolicyDocument } = await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
@@ -38,23 +46,16 @@ function countCalls(): Map<string, number> {
   return counts;
 }
 
-beforeAll(async () => {
-  moto = await startMoto();
-  useEndpoint(moto.endpoint);
-  vi.stubEnv('ROLE_PREFIXES', 'AmazonBedrockAgentCoreSDKRuntime-');
-  vi.stubEnv('ROLE_NOT_FOUND_RETRY_SECONDS', '2');
-  vi.resetModules();
-  ({ handler } = await import('../../handlers/remediate.js'));
+beforeAll(() => {
+  const remediate = createRemediateHandler(
+    remediateDeps(loadConfig({ ...process.env, ROLE_PREFIXES: TOOLKIT_PREFIX, ROLE_NOT_FOUND_RETRY_SECONDS: '2' })),
+  );
+  handler = (event) => remediate(event, lambdaContext());
   iam = new IAMClient({ region: 'us-east-1' });
 });
 
-afterAll(async () => {
-  await moto?.stop();
-});
-
-beforeEach(async () => {
+beforeEach(() => {
   vi.restoreAllMocks();
-  await moto.reset();
 });
 
 describe('remediate handler against a real IAM emulator', () => {

@@ -90,13 +90,16 @@ describe('IAM write access of the function roles (packaged template)', () => {
     const allowed = new Set(prefixes.map((p) => `arn:aws:iam::123456789012:role/${p}*`));
     // Act
     const iamStatements = statementsOfRole(template, roleId).filter((s) => s.actions.some(grantsIam));
-    const outside = iamStatements.flatMap((s) =>
+    const allows = iamStatements.filter((s) => s.effect === 'Allow');
+    const denies = iamStatements.filter((s) => s.effect === 'Deny');
+    const outside = allows.flatMap((s) =>
       s.notResource ? ['NotResource'] : s.resources.filter((r) => !allowed.has(r)),
     );
-    // Assess
-    expect(iamStatements.length).toBeGreaterThan(0);
-    expect(iamStatements.every((s) => s.effect === 'Allow' && !s.notAction)).toBe(true);
+    // Assess: allowed on the prefixed roles only, and denied on every role at a path.
+    expect(allows.length).toBeGreaterThan(0);
+    expect(allows.every((s) => !s.notAction)).toBe(true);
     expect(outside).toEqual([]);
+    expect(denies.flatMap((s) => s.resources)).toEqual(['arn:aws:iam::123456789012:role/*/*']);
   });
 });
 

@@ -2,8 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SNSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSlackNotifyHandler, slackNotifyDeps } from '../../handlers/slack-notify.js';
+import { loadConfig } from '../../src/config.js';
+import { type LambdaHandler, logger } from '../../src/observability.js';
 import { snsEvent } from '../support/events.js';
+import { lambdaContext } from '../support/lambda.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
 /**
@@ -25,7 +30,7 @@ let webhookUrl: string;
 let script: Behaviour[] = [];
 let received = 0;
 let captured: string[] = [];
-let handler: typeof import('../../handlers/slack-notify.js').handler;
+let notify: LambdaHandler<SNSEvent, { posted: number }>;
 
 const alarmEvent = (message: string) => snsEvent(message, { subject: 'ALARM: dead letters', messageId: 'secrecy-1' });
 
@@ -44,7 +49,7 @@ async function invokeCapturing(): Promise<{ output: string; error?: unknown }> {
   captured = [];
   let error: unknown;
   try {
-    await handler(alarmEvent('ALARM: the dead-letter queue is not empty'));
+    await notify(alarmEvent('ALARM: the dead-letter queue is not empty'), lambdaContext());
   } catch (e) {
     error = e;
   }
@@ -75,14 +80,15 @@ beforeAll(async () => {
   await new SSMClient({}).send(
     new PutParameterCommand({ Name: PARAMETER, Type: 'SecureString', Value: webhookUrl, Overwrite: true }),
   );
-  vi.stubEnv('SLACK_WEBHOOK_PARAMETER', PARAMETER);
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
-  vi.resetModules();
-  ({ handler } = await import('../../handlers/slack-notify.js'));
+  // Everything the handler could log, debug included.
+  logger.setLogLevel('DEBUG');
+  notify = createSlackNotifyHandler(
+    slackNotifyDeps(loadConfig({ ...process.env, SLACK_WEBHOOK_PARAMETER: PARAMETER })),
+  );
 }, 60_000);
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
+  logger.setLogLevel('INFO');
   await new Promise<void>((resolve) => slack?.close(() => resolve()));
   await moto?.stop();
 });

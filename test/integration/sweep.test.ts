@@ -4,23 +4,29 @@ import {
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createReconcileHandler, ReconcileFailedError, reconcileDeps } from '../../handlers/reconcile.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';
+import { logger } from '../../src/observability.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';
 import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
 import { sweepRoles } from '../../src/remediation/sweep.js';
 import { listManagedRoles } from '../../src/roles/listing.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
-import { createRoles } from '../support/roles.js';
+import { createRoles } from '../support/iam-fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
+import { captureOutput } from '../support/output.js';
+import { useMoto } from '../support/use-moto.js';
 
 const P = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-';
 const arn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
 const ours = (name: string) => JSON.stringify(leastPrivilegePolicy(parseRoleArn(arn(name))));
-const OTHER_ROLES = 1_001;
+/** More than one page of the listing below, which asks for small pages to keep the account small. */
+const OTHER_ROLES = 120;
+const PAGE_SIZE = 50;
 
-let moto: MotoServer;
+useMoto();
 let iam: IAMClient;
 
 const put = (roleName: string, policyName: string, document: string) =>
@@ -64,22 +70,17 @@ async function seedAccount() {
 }
 
 describe('reconcile sweep against moto', () => {
-  beforeAll(async () => {
-    moto = await startMoto();
-    useEndpoint(moto.endpoint);
+  captureOutput();
+  beforeAll(() => {
     iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: 3 });
   });
-  afterAll(async () => {
-    await moto?.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
     await seedAccount();
   });
 
   it('lists more roles than one ListRoles page holds and keeps the prefixed ones', async () => {
     // Act
-    const listing = await listManagedRoles(iam, [P]);
+    const listing = await listManagedRoles(iam, [P], PAGE_SIZE);
 
     // Assess
     expect(listing.pages).toBeGreaterThan(1);
@@ -91,15 +92,11 @@ describe('reconcile sweep against moto', () => {
 
   it('fixes absent and different policies, leaves the rest, and fails the run for the role that could not be fixed', async () => {
     // Prepare
-    vi.resetModules();
-    const { handler, ReconcileFailedError } = await import('../../handlers/reconcile.js');
-    const { metrics, logger } = await import('../../src/observability.js');
-    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
-    vi.spyOn(logger, 'info').mockImplementation(() => undefined);
-    const loggedErrors = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const handler = createReconcileHandler(reconcileDeps(loadConfig()));
+    const loggedErrors = vi.spyOn(logger, 'error');
 
     // Act
-    const run = handler({});
+    const run = handler({}, lambdaContext({ remainingMs: 900_000 }));
 
     // Assess
     await expect(run).rejects.toBeInstanceOf(ReconcileFailedError);

@@ -6,17 +6,30 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import {
+  type Template as AuditedTemplate,
+  evaluate,
+  functionRoles,
+  iamWriteActions,
+  type PolicyRequest,
+  statementsOfResourcePolicy,
+  statementsOfRole,
+} from '../support/template-audit.js';
 import { readZip } from '../support/zip.js';
 
 /**
- * Package tests: `serverless package` (osls) runs offline, with no AWS credentials, into a temporary folder; the
- * assertions read the CloudFormation template it writes, the zipped artifacts, and what cfn-lint says about them.
+ * Package tests: `serverless package` (osls) runs offline, with no AWS credentials, into a temporary folder, once for
+ * the suite (with --param values, so that their wiring is checked too); the assertions read the CloudFormation
+ * template it writes, the zipped artifacts, and what cfn-lint says about them. What each --param accepts is unit-tested
+ * on the resolvers themselves (test/unit/deploy/params.test.ts), without packaging.
  */
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const serverlessBin = join(repoRoot, 'node_modules', 'osls', 'bin', 'serverless.js');
 const PREFIXES = ['AmazonBedrockAgentCoreSDKRuntime-', 'TeamAgents-'] as const;
 const ALERT_EMAIL = 'platform-alerts@example.com';
+const AGENT = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345';
+const SLACK_PARAMETER = '/agentcore-guard/slack-webhook';
 
 interface RunResult {
   code: number;
@@ -60,13 +73,18 @@ interface Resource {
   Type: string;
   Properties: Json;
   Condition?: string;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 interface Template {
   Resources: Record<string, Resource>;
-  Parameters?: Record<string, { Default?: string }>;
+  Parameters?: Record<string, { Default?: string; AllowedPattern?: string }>;
+  Conditions?: Record<string, unknown>;
   Rules?: Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }>;
 }
 interface Statement {
+  Sid?: string;
   Effect: string;
   Action: string | string[];
   Resource: unknown;
@@ -132,12 +150,19 @@ function allStatements(): Statement[] {
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-'));
-  const result = await packageStack(outDir, [
-    '--param',
-    `rolePrefixes=${PREFIXES.join(',')}`,
-    '--param',
-    `alertEmail=${ALERT_EMAIL}`,
-  ]);
+  const result = await packageStack(
+    outDir,
+    [
+      `rolePrefixes=${PREFIXES.join(',')}`,
+      `alertEmail=${ALERT_EMAIL}`,
+      'healthSchedule=rate(30 minutes)',
+      `agentRuntimeArns=${AGENT}`,
+      'healthProbe=seed',
+      'selfHeal=false',
+      'alertReminderHours=6',
+      `slackWebhookParameter=${SLACK_PARAMETER}`,
+    ].flatMap((param) => ['--param', param]),
+  );
   if (result.code !== 0) throw new Error(`serverless package failed (${result.code}):\n${result.output}`);
   template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }, 240_000);
@@ -147,7 +172,7 @@ afterAll(async () => {
 });
 
 describe('serverless package', () => {
-  it('filters the CreateRole rule on aws.iam CloudTrail calls, one name prefix per configured prefix, successes only', () => {
+  it("filters the CreateRole rule on this account's aws.iam CloudTrail calls, one name prefix per prefix, successes only", () => {
     // Act
     const rule = ruleNamed('-create-role');
 
@@ -156,6 +181,7 @@ describe('serverless package', () => {
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.iam'],
       'detail-type': ['AWS API Call via CloudTrail'],
+      account: [{ Ref: 'AWS::AccountId' }],
       detail: {
         eventSource: ['iam.amazonaws.com'],
         eventName: ['CreateRole'],
@@ -272,7 +298,7 @@ describe('serverless package', () => {
     expect(settings.rolePrefixes).toEqual(PREFIXES);
   });
 
-  it('scopes every IAM action of each function role to the configured role-name prefixes (ListRoles aside)', () => {
+  it('scopes every IAM action each function role allows to the configured role-name prefixes (ListRoles aside)', () => {
     // Prepare
     const expectedArns = PREFIXES.map((p) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p}*`,
@@ -284,6 +310,7 @@ describe('serverless package', () => {
       const policies = (role?.Properties.Policies ?? []) as { PolicyDocument: unknown }[];
       const iamStatements = policies
         .flatMap((p) => statementsOf(p.PolicyDocument))
+        .filter((s) => s.Effect === 'Allow')
         .filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')))
         .filter((s) => !asList(s.Action).every((a) => a === 'iam:ListRoles'));
 
@@ -315,7 +342,7 @@ describe('serverless package', () => {
     expect(reconcileStatements).toContainEqual(wildcardIam[0]);
   });
 
-  it('delivers drift of our policy (PutRolePolicy, DeleteRolePolicy on it, prefixed roles, successes only) to remediate', () => {
+  it("delivers drift of our policy (this account's PutRolePolicy, DeleteRolePolicy on prefixed roles, successes) to remediate", () => {
     // Act
     const rule = ruleNamed('-role-policy-drift');
 
@@ -324,6 +351,7 @@ describe('serverless package', () => {
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.iam'],
       'detail-type': ['AWS API Call via CloudTrail'],
+      account: [{ Ref: 'AWS::AccountId' }],
       detail: {
         eventSource: ['iam.amazonaws.com'],
         eventName: ['PutRolePolicy', 'DeleteRolePolicy'],
@@ -441,48 +469,6 @@ describe('serverless package', () => {
   });
 });
 
-describe('serverless package with --param reconcileSchedule', () => {
-  it('leaves the schedule out entirely when it is off, and the reconcile function in', async () => {
-    // Prepare
-    const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-off-'));
-
-    try {
-      // Act
-      const result = await packageStack(dir, ['--param', 'reconcileSchedule=off']);
-      const off = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-
-      // Assess
-      expect(result.code).toBe(0);
-      const rules = Object.values(off.Resources).filter(
-        (r) =>
-          r.Type === 'AWS::Events::Rule' && !JSON.stringify(r.Properties.Targets).includes('HealthcheckLambdaFunction'),
-      );
-      expect(rules.map((r) => r.Properties.ScheduleExpression).filter(Boolean)).toEqual([]);
-      expect(rules).toHaveLength(CLOUDTRAIL_RULES.length);
-      expect(off.Resources.ReconcileLambdaFunction?.Type).toBe('AWS::Lambda::Function');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 180_000);
-
-  it('rejects a value that is not a schedule expression, saying what it expects', async () => {
-    // Prepare
-    const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-bad-'));
-
-    try {
-      // Act
-      const result = await packageStack(dir, ['--param', 'reconcileSchedule=every 6 hours']);
-
-      // Assess
-      expect(result.code).not.toBe(0);
-      expect(result.output).toContain('--param reconcileSchedule="every 6 hours" is not valid');
-      expect(result.output).toContain('rate(<n> minutes|hours|days), cron(<expression>), or off');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
-});
-
 describe('serverless package outside us-east-1', () => {
   it('fails and explains that IAM events reach EventBridge only in us-east-1', async () => {
     // Prepare
@@ -523,7 +509,7 @@ function policyStatementsOf(roleId: string): (Statement & { Sid?: string; Condit
 }
 
 describe('serverless package: the health check', () => {
-  it('runs the healthcheck every hour by default, with its settings read as the function reads them', () => {
+  it('runs the healthcheck on the --param schedule, with the --param settings read as the function reads them', () => {
     // Prepare
     const fnId = functionId('Healthcheck');
     // Act
@@ -531,15 +517,15 @@ describe('serverless package: the health check', () => {
     const fn = template.Resources[fnId] as Resource;
     const settings = loadConfig(environmentOf(template, fnId));
     // Assess
-    expect(schedule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(30 minutes)');
     expect(schedule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })]);
     expect(fn.Properties.Runtime).toMatch(/^nodejs(22|24)\.x$/);
     expect(settings.health).toMatchObject({
-      agentRuntimeArns: [],
-      probe: 'proof',
-      selfHeal: true,
+      agentRuntimeArns: [AGENT],
+      probe: 'seed',
+      selfHeal: false,
       directProbe: false,
-      alertReminderMs: 24 * 3_600_000,
+      alertReminderMs: 6 * 3_600_000,
       stateTableName: 'HealthStateTable',
       alertTopicArn: single('AWS::SNS::Topic')[0],
     });
@@ -570,9 +556,10 @@ describe('serverless package: the health check', () => {
     }));
     // Act
     const statements = policyStatementsOf(role);
-    const allowing = (action: string) => statements.filter((s) => asList(s.Action).includes(action));
+    const allowing = (action: string) =>
+      statements.filter((s) => s.Effect === 'Allow' && asList(s.Action).includes(action));
     // Assess
-    expect(role).toBe('HealthCheckRole');
+    expect(role).toBe('HealthcheckRole');
     expect(template.Resources[role]?.Type).toBe('AWS::IAM::Role');
     expect(allowing('bedrock-agentcore:InvokeAgentRuntime').map((s) => s.Resource)).toEqual([
       [{ 'Fn::Sub': `arn:\${AWS::Partition}:bedrock-agentcore:*:\${AWS::AccountId}:runtime/*` }],
@@ -592,12 +579,12 @@ describe('serverless package: the health check', () => {
 
   it('grants the self-heal write and the direct probe only under their switches', () => {
     // Act
-    const role = template.Resources.HealthCheckRole as Resource;
+    const role = template.Resources.HealthcheckRole as Resource;
     const raw = JSON.stringify(role.Properties.Policies);
     // Assess
     expect(raw).toContain('{"Fn::If":["SelfHeal",{"Sid":"SelfHealPrefixedRolesOnly"');
     expect(raw).toContain('{"Fn::If":["DirectProbe",{"Sid":"DirectCodeInterpreterProbe"');
-    expect(template.Parameters?.SelfHealEnabled?.Default).toBe('true');
+    expect(template.Parameters?.SelfHealEnabled?.Default).toBe('false');
     expect(template.Parameters?.DirectProbeEnabled?.Default).toBe('false');
   });
 
@@ -607,7 +594,7 @@ describe('serverless package: the health check', () => {
     const statements = policyStatementsOf('SlackNotifyRole');
     const subscription = template.Resources.SlackNotifySubscription as Resource;
     // Assess
-    expect(template.Parameters?.SlackWebhookParameter?.Default).toBe('');
+    expect(template.Parameters?.SlackWebhookParameter?.Default).toBe(SLACK_PARAMETER);
     expect(slackResources.map(([id]) => id).sort()).toEqual([
       'SlackNotifyErrorsAlarm',
       'SlackNotifyInvokePermission',
@@ -661,55 +648,166 @@ describe('serverless package: the health check', () => {
   });
 });
 
-describe("serverless package with the health check's --param values", () => {
-  it('carries them into the schedule, the settings and the stack parameters', async () => {
-    // Prepare
-    const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-health-'));
-    const agent = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345';
-    try {
-      // Act
-      const result = await packageStack(dir, [
-        '--param',
-        'healthSchedule=rate(30 minutes)',
-        '--param',
-        `agentRuntimeArns=${agent}`,
-        '--param',
-        'healthProbe=seed',
-        '--param',
-        'selfHeal=false',
-        '--param',
-        'alertReminderHours=6',
-        '--param',
-        'slackWebhookParameter=/agentcore-guard/slack-webhook',
-      ]);
-      const t = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-      // Assess
-      expect(result.code, result.output).toBe(0);
-      const schedule = Object.values(t.Resources).find((r) => r.Properties.Name === 'agentcore-guard-dev-healthcheck');
-      expect(schedule?.Properties.ScheduleExpression).toBe('rate(30 minutes)');
-      expect(loadConfig(environmentOf(t, 'HealthcheckLambdaFunction')).health).toMatchObject({
-        agentRuntimeArns: [agent],
-        probe: 'seed',
-        selfHeal: false,
-        alertReminderMs: 6 * 3_600_000,
-      });
-      expect(t.Parameters?.SlackWebhookParameter?.Default).toBe('/agentcore-guard/slack-webhook');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 180_000);
+/** The packaged template as the audit reads it. */
+const audited = () => template as unknown as AuditedTemplate;
+const ACCOUNT = '123456789012';
+const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 
-  it('rejects a custom probe without its prompt, saying what it expects', async () => {
-    // Prepare
-    const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-package-health-bad-'));
-    try {
+describe('serverless package: the trust boundary in the template', () => {
+  it('lets each CloudTrail rule accept only events of the account the stack is in', () => {
+    for (const suffix of CLOUDTRAIL_RULES) {
       // Act
-      const result = await packageStack(dir, ['--param', 'healthProbe=custom']);
+      const pattern = ruleNamed(suffix).Properties.EventPattern as Json;
       // Assess
-      expect(result.code).not.toBe(0);
-      expect(result.output).toContain('--param healthPrompt="" is not valid: expected the custom probe prompt');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+      expect(pattern.account, suffix).toEqual([{ Ref: 'AWS::AccountId' }]);
     }
-  }, 120_000);
+  });
+
+  it("denies each function role's IAM writes on roles with a path, which its prefix Allow would otherwise reach", async () => {
+    // Prepare
+    const roles = [...new Set(functionRoles(audited()).values())];
+    const checked: string[] = [];
+
+    for (const role of roles) {
+      const statements = statementsOfRole(audited(), role);
+      const allowed = statements.filter((s) => s.effect === 'Allow').flatMap((s) => s.actions);
+      const writes = [...new Set((await Promise.all(allowed.map(iamWriteActions))).flat())];
+      for (const action of writes) {
+        // Act
+        const at = (name: string) => evaluate(statements, { action, resource: roleArn(name) });
+        // Assess
+        expect(at(`${PREFIXES[1]}x`), `${role} ${action} on a prefixed role at /`).toBe('allowed');
+        expect(at(`${PREFIXES[1]}x/OrgAdmin`), `${role} ${action} on a pathed role`).toBe('explicitDeny');
+        expect(at(`${PREFIXES[0]}a/b/Admin`), `${role} ${action} on a deeper path`).toBe('explicitDeny');
+        expect(at('SomeoneElsesRole'), `${role} ${action} on another role`).toBe('implicitDeny');
+        checked.push(`${role} ${action}`);
+      }
+    }
+
+    // Assess: remediate and reconcile write; the health check writes when self-heal is on (a conditional Allow).
+    expect(checked.sort()).toEqual([
+      'HealthcheckRole iam:PutRolePolicy',
+      'ReconcileRole iam:PutRolePolicy',
+      'RemediateRole iam:PutRolePolicy',
+    ]);
+  });
+
+  it('relies on that Deny: without it, the prefix Allow reaches a role at a path', () => {
+    // Prepare
+    const statements = statementsOfRole(audited(), 'RemediateRole');
+    const request = { action: 'iam:PutRolePolicy', resource: roleArn(`${PREFIXES[0]}x/OrgAdmin`) };
+    // Act
+    const withDeny = evaluate(statements, request);
+    const withoutDeny = evaluate(
+      statements.filter((s) => s.effect !== 'Deny'),
+      request,
+    );
+    // Assess
+    expect([withDeny, withoutDeny]).toEqual(['explicitDeny', 'allowed']);
+  });
+
+  it('keeps no DependsOn beside a reference that already orders it (cfn-lint W3005, refused by moto)', () => {
+    for (const fnId of functionRoles(audited()).keys()) {
+      // Act
+      const fn = template.Resources[fnId] as Resource;
+      const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      // Assess
+      expect(asList(fn.DependsOn ?? []), fnId).not.toContain(role);
+    }
+  });
+});
+
+describe('serverless package: what outlives the stack, and what it reserves', () => {
+  it('keeps the dead-letter queue and the health table when the stack is removed or they are replaced', () => {
+    for (const [id] of [single('AWS::SQS::Queue'), single('AWS::DynamoDB::Table')]) {
+      // Act
+      const resource = template.Resources[id] as Resource;
+      // Assess
+      expect([resource.DeletionPolicy, resource.UpdateReplacePolicy], id).toEqual(['Retain', 'Retain']);
+    }
+  });
+
+  it('reserves concurrency for remediate by default, through a stack parameter that "off" leaves out', () => {
+    // Act
+    const reserved = template.Resources[functionId('Remediate')]?.Properties.ReservedConcurrentExecutions;
+    const parameter = template.Parameters?.RemediateReservedConcurrency;
+    // Assess
+    expect(reserved).toEqual({
+      'Fn::If': ['ReserveRemediateConcurrency', { Ref: 'RemediateReservedConcurrency' }, { Ref: 'AWS::NoValue' }],
+    });
+    expect(template.Conditions?.ReserveRemediateConcurrency).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'RemediateReservedConcurrency' }, 'off'] }],
+    });
+    expect(parameter?.Default).toBe('5');
+    expect(['off', '5', '10'].every((v) => new RegExp(parameter?.AllowedPattern ?? '').test(v))).toBe(true);
+    expect(['0', '', 'none'].some((v) => new RegExp(parameter?.AllowedPattern ?? '').test(v))).toBe(false);
+    expect(template.Resources[functionId('Reconcile')]?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+});
+
+describe('serverless package: who may publish to the alerts topic', () => {
+  const topic = () => single('AWS::SNS::Topic')[0];
+  const topicArn = () => `\${Ref:${topic()}}`;
+  /** A function role as the topic policy names it (its ARN is only known once deployed). */
+  const functionRoleArn = (role: string) => `\${GetAtt:${role}.Arn}`;
+  const topicPolicy = () => {
+    const [id, policy] = single('AWS::SNS::TopicPolicy');
+    expect(policy.Properties.Topics).toEqual([{ Ref: topic() }]);
+    return statementsOfResourcePolicy(audited(), id);
+  };
+  const publish = (principal: PolicyRequest['principal'], context?: Record<string, string>) =>
+    evaluate(topicPolicy(), { action: 'sns:Publish', resource: topicArn(), principal, context });
+
+  it('lets exactly the function roles that are granted sns:Publish on the topic publish, and denies the others', () => {
+    // Prepare
+    const roles = [...new Set(functionRoles(audited()).values())];
+    const granted = roles.filter(
+      (r) => evaluate(statementsOfRole(audited(), r), { action: 'sns:Publish', resource: topicArn() }) === 'allowed',
+    );
+    // Act
+    const decisions = Object.fromEntries(roles.map((r) => [r, publish({ arn: functionRoleArn(r) })]));
+    // Assess
+    expect(granted).toEqual(['HealthcheckRole']);
+    expect(decisions).toEqual(
+      Object.fromEntries(roles.map((r) => [r, granted.includes(r) ? 'allowed' : 'explicitDeny'])),
+    );
+  });
+
+  it("lets this account's CloudWatch alarms publish, and no other account's, and no other service", () => {
+    // Prepare
+    const alarm = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:agentcore-guard-dev-dead-letters`;
+    const cloudwatch = { service: 'cloudwatch.amazonaws.com' };
+    // Act
+    const own = publish(cloudwatch, { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': alarm });
+    const foreign = publish(cloudwatch, {
+      'aws:SourceAccount': '999999999999',
+      'aws:SourceArn': alarm.replace(ACCOUNT, '999999999999'),
+    });
+    const events = publish({ service: 'events.amazonaws.com' }, { 'aws:SourceAccount': ACCOUNT });
+    // Assess
+    expect([own, foreign, events]).toEqual(['allowed', 'implicitDeny', 'implicitDeny']);
+  });
+
+  it("denies the account's own administrators and other accounts publishing, and leaves the account to administer it", () => {
+    // Act
+    const admin = publish({ arn: roleArn('Admin') });
+    const stranger = publish({ arn: 'arn:aws:iam::999999999999:role/Admin' });
+    const administer = evaluate(topicPolicy(), {
+      action: 'sns:SetTopicAttributes',
+      resource: topicArn(),
+      principal: { arn: roleArn('Admin') },
+    });
+    const strangerAdministers = evaluate(topicPolicy(), {
+      action: 'sns:Subscribe',
+      resource: topicArn(),
+      principal: { arn: 'arn:aws:iam::999999999999:role/Admin' },
+    });
+    // Assess
+    expect([admin, stranger, administer, strangerAdministers]).toEqual([
+      'explicitDeny',
+      'explicitDeny',
+      'allowed',
+      'implicitDeny',
+    ]);
+  });
 });

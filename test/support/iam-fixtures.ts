@@ -1,9 +1,51 @@
-import { CreateRoleCommand, type IAMClient, PutRolePolicyCommand, type Tag } from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand,
+  type IAMClient,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+  type Role,
+  type Tag,
+} from '@aws-sdk/client-iam';
+import pLimit from 'p-limit';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
+import type { RemediationSettings } from '../../src/remediation/ensure.js';
+
+/** The account every test plays in (moto's default account too). */
+export const ACCOUNT = '123456789012';
+export const TOOLKIT_PREFIX = 'AmazonBedrockAgentCoreSDKRuntime-';
+
+/** A role's ARN in the test account, at path / unless given one (`/team/`). */
+export const roleArn = (name: string, options: { account?: string; path?: string } = {}) =>
+  `arn:aws:iam::${options.account ?? ACCOUNT}:role${options.path ?? '/'}${name}`;
+
+/** What IAM answers for a missing role or policy. */
+export const noSuchEntity = (message = 'The role cannot be found.') =>
+  new NoSuchEntityException({ message, $metadata: { httpStatusCode: 404 } });
+
+/** The remediation settings of a default deployment; tests override what they vary. */
+export const remediationSettings = (overrides: Partial<RemediationSettings> = {}): RemediationSettings => ({
+  rolePrefixes: [TOOLKIT_PREFIX],
+  policyProfile: 'least-privilege',
+  policyName: 'CodeInterpreterAccess',
+  dryRun: false,
+  roleNotFoundRetryMs: 0,
+  ...overrides,
+});
+
+/** A role as ListRoles and GetRole describe it: at path /, trusting only AgentCore, unless told otherwise. */
+export const describedRole = (name: string, overrides: Partial<Role> = {}): Role => ({
+  RoleName: name,
+  Arn: roleArn(name, { path: overrides.Path }),
+  Path: '/',
+  RoleId: 'AROAEXAMPLEROLEID000',
+  CreateDate: new Date(0),
+  AssumeRolePolicyDocument: encodeURIComponent(toolkitTrustPolicy()),
+  ...overrides,
+});
 
 /** The trust policy the starter toolkit writes for its runtime role. */
-export const toolkitTrustPolicy = (account = '123456789012', region = 'us-west-2') =>
+export const toolkitTrustPolicy = (account = ACCOUNT, region = 'us-west-2') =>
   JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -84,4 +126,23 @@ export async function createCompliantToolkitRole(iam: IAMClient, roleName: strin
     }),
   );
   return roleArn;
+}
+
+/** Creates roles trusting AgentCore, a few at a time (an emulator answers faster in parallel than one by one). */
+export async function createRoles(
+  iam: IAMClient,
+  roles: readonly (string | { name: string; tags?: Tag[] })[],
+  concurrency = 16,
+): Promise<void> {
+  const limit = pLimit(concurrency);
+  await Promise.all(
+    roles.map((role) =>
+      limit(async () => {
+        const { name, tags } = typeof role === 'string' ? { name: role, tags: undefined } : role;
+        await iam.send(
+          new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: toolkitTrustPolicy(), Tags: tags }),
+        );
+      }),
+    ),
+  );
 }

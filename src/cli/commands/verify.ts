@@ -4,13 +4,13 @@ import type { Command } from 'commander';
 import { parseAgentRuntimeArn } from '../../aws/arn.js';
 import { agentCoreClientFor, agentCoreControlClientFor } from '../../aws/clients.js';
 import { errorMessage } from '../../aws/errors.js';
-import { HEALTH_PROBES, type HealthProbeName } from '../../config.js';
 import { checkAgentHealth, judgeOutcome } from '../../health/check.js';
 import { describePermission, type HealthResult, type PermissionCheck } from '../../health/result.js';
 import { type PermissionProbe, permissionProbeFor } from '../../permission/check.js';
 import { invokeLocalAgent } from '../../probes/invoke.js';
 import { buildProbe } from '../../probes/prompt.js';
 import { resolveTargets } from '../../runtimes/discovery.js';
+import { HEALTH_PROBES, type HealthProbeName } from '../../settings.js';
 import type { CliContext } from '../context.js';
 import { describeError, type ErrorContext, EXIT, type ExitCode, jsonOption } from '../output.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readRoleEvent } from '../../../src/events/role-event.js';
-import { createRoleEvent } from '../../support/cloudtrail-event.js';
+import { createRoleEvent } from '../../support/events.js';
 
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
@@ -9,10 +9,7 @@ const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const mutatedSampleEvent = fc
   .tuple(fc.nat(), fc.nat(), fc.oneof(fc.constant(undefined), fc.anything()), fc.boolean())
   .map(([pathPick, keyPick, value, remove]) => {
-    const event = createRoleEvent({
-      roleName: 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-0123456789',
-      roleArn: 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-east-1-0123456789',
-    });
+    const event: Record<string, unknown> = createRoleEvent('AmazonBedrockAgentCoreSDKRuntime-us-east-1-0123456789');
     // Walk down a random chain of nested objects, then change one key there.
     let node: Record<string, unknown> = event;
     let pick = pathPick;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ROLE_PREFIX } from '../../../src/config.js';
 import { readRoleEvent } from '../../../src/events/role-event.js';
 import { isManagedRoleName } from '../../../src/roles/ownership.js';
+import { DEFAULTS } from '../../../src/settings.js';
 
 /** The files in events/ feed `serverless invoke local` and the demo: they must read as the event they claim to be. */
 function sampleEvent(file: string): unknown {
@@ -19,7 +19,7 @@ describe('sample events', () => {
     if (read.kind !== 'role') return;
     expect(read.role.roleArn).toBe(`arn:aws:iam::123456789012:role/${read.role.roleName}`);
     expect(read.role.roleName).toMatch(/^AmazonBedrockAgentCoreSDKRuntime-us-west-2-[0-9a-f]{10}$/);
-    expect(isManagedRoleName(read.role.roleName, [DEFAULT_ROLE_PREFIX])).toBe(true);
+    expect(isManagedRoleName(read.role.roleName, [DEFAULTS.rolePrefix])).toBe(true);
   });
 
   it('reads the other CreateRole event as a role outside the default prefix', () => {
@@ -29,7 +29,7 @@ describe('sample events', () => {
     // Assess
     expect(read.kind).toBe('role');
     if (read.kind !== 'role') return;
-    expect(isManagedRoleName(read.role.roleName, [DEFAULT_ROLE_PREFIX])).toBe(false);
+    expect(isManagedRoleName(read.role.roleName, [DEFAULTS.rolePrefix])).toBe(false);
   });
 
   it('reads the failed CreateRole event as a failed call with its error code', () => {

@@ -8,49 +8,38 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createReconcileHandler, ReconcileFailedError } from '../../../handlers/reconcile.js';
+import { loadConfig } from '../../../src/config.js';
+import { metrics } from '../../../src/observability.js';
+import { describedRole, noSuchEntity, TOOLKIT_PREFIX } from '../../support/iam-fixtures.js';
+import { lambdaContext } from '../../support/lambda.js';
+import { captureOutput } from '../../support/output.js';
 
 const iamMock = mockClient(IAMClient);
-const prefix = 'AmazonBedrockAgentCoreSDKRuntime-';
-const arn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
-const roles = (names: string[]) => ({
-  Roles: names.map((n) => ({ RoleName: n, Arn: arn(n), Path: '/', RoleId: 'x', CreateDate: new Date() })),
-});
-const noSuchEntity = () => Object.assign(new Error('not found'), { name: 'NoSuchEntityException' });
-
-/** The handler reads its settings at import: load it fresh with the environment each test sets. */
-async function loadHandler() {
-  vi.resetModules();
-  const observability = await import('../../../src/observability.js');
-  const addMetric = vi.spyOn(observability.metrics, 'addMetric');
-  vi.spyOn(observability.metrics, 'publishStoredMetrics').mockImplementation(() => observability.metrics);
-  vi.spyOn(observability.logger, 'info').mockImplementation(() => undefined);
-  vi.spyOn(observability.logger, 'error').mockImplementation(() => undefined);
-  const module = await import('../../../handlers/reconcile.js');
-  return { ...module, addMetric };
-}
+const reconcileHandler = (env: Record<string, string> = {}) =>
+  createReconcileHandler({
+    config: loadConfig({ AWS_REGION: 'us-east-1', ROLE_PREFIXES: TOOLKIT_PREFIX, ...env }),
+    iam: new IAMClient({ region: 'us-east-1' }),
+  });
+captureOutput();
 
 describe('reconcile handler', () => {
   beforeEach(() => {
     iamMock.reset();
-    vi.stubEnv('ROLE_PREFIXES', prefix);
     iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
     iamMock.on(PutRolePolicyCommand).resolves({});
   });
-  afterEach(() => vi.unstubAllEnvs());
 
   it('fixes every matching role and emits a metric per outcome, failures and duration', async () => {
     // Prepare
-    iamMock.on(ListRolesCommand).resolves(roles([`${prefix}a`, `${prefix}b`, 'other']));
+    const names = [`${TOOLKIT_PREFIX}a`, `${TOOLKIT_PREFIX}b`, 'other'];
+    iamMock.on(ListRolesCommand).resolves({ Roles: names.map((n) => describedRole(n)) });
     iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
-    iamMock.on(GetRoleCommand).callsFake(({ RoleName }: { RoleName: string }) => ({
-      Role: { RoleName, Arn: arn(RoleName), Path: '/', RoleId: 'x', CreateDate: new Date() },
-    }));
-    const { handler, addMetric } = await loadHandler();
-
+    iamMock.on(GetRoleCommand).callsFake(({ RoleName }: { RoleName: string }) => ({ Role: describedRole(RoleName) }));
+    const addMetric = vi.spyOn(metrics, 'addMetric');
     // Act
-    const summary = await handler({});
-
+    const summary = await reconcileHandler()({}, lambdaContext());
     // Assess
     expect(summary.counts.remediated).toBe(2);
     expect(addMetric).toHaveBeenCalledWith('Remediated', 'Count', 2);
@@ -61,24 +50,20 @@ describe('reconcile handler', () => {
 
   it('handles the other roles, then fails the run when one role failed', async () => {
     // Prepare
-    vi.stubEnv('SWEEP_CONCURRENCY', '1');
-    iamMock.on(ListRolesCommand).resolves(roles([`${prefix}broken`, `${prefix}fine`]));
+    const [broken, fine] = [`${TOOLKIT_PREFIX}broken`, `${TOOLKIT_PREFIX}fine`];
+    iamMock.on(ListRolesCommand).resolves({ Roles: [describedRole(broken), describedRole(fine)] });
     iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
     iamMock
-      .on(GetRoleCommand, { RoleName: `${prefix}broken` })
+      .on(GetRoleCommand, { RoleName: broken })
       .rejects(Object.assign(new Error('boom'), { name: 'ServiceFailure' }));
-    iamMock.on(GetRoleCommand, { RoleName: `${prefix}fine` }).resolves({
-      Role: { RoleName: `${prefix}fine`, Arn: arn(`${prefix}fine`), Path: '/', RoleId: 'x', CreateDate: new Date() },
-    });
-    const { handler, addMetric, ReconcileFailedError } = await loadHandler();
-
+    iamMock.on(GetRoleCommand, { RoleName: fine }).resolves({ Role: describedRole(fine) });
+    const addMetric = vi.spyOn(metrics, 'addMetric');
     // Act
-    const run = handler({});
-
+    const run = reconcileHandler({ SWEEP_CONCURRENCY: '1' })({}, lambdaContext());
     // Assess
     await expect(run).rejects.toBeInstanceOf(ReconcileFailedError);
-    await expect(run).rejects.toThrow(`${prefix}broken: boom`);
-    expect(iamMock).toHaveReceivedCommandWith(PutRolePolicyCommand, { RoleName: `${prefix}fine` });
+    await expect(run).rejects.toThrow(`${broken}: boom`);
+    expect(iamMock).toHaveReceivedCommandWith(PutRolePolicyCommand, { RoleName: fine });
     expect(addMetric).toHaveBeenCalledWith('Failed', 'Count', 1);
   });
 });

@@ -7,13 +7,18 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRoleEvent } from '../../support/cloudtrail-event.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createRemediateHandler } from '../../../handlers/remediate.js';
+import { loadConfig } from '../../../src/config.js';
+import { createRoleEvent } from '../../support/events.js';
+import { describedRole, noSuchEntity } from '../../support/iam-fixtures.js';
+import { lambdaContext } from '../../support/lambda.js';
+import { captureOutput } from '../../support/output.js';
 
 // The real handler, arbitrary events and arbitrary prefixes, against an IAM mock that would accept any write:
 // the only thing between an event and a PutRolePolicy is the code under test.
 const iamMock = mockClient(IAMClient);
-type Handler = (event: unknown) => Promise<unknown>;
+captureOutput();
 
 // ROLE_PREFIXES is a comma-separated list, so a prefix cannot hold a comma; role names can.
 const prefixChars = fc.constantFrom(...'abcXYZ019+=.@_-'.split(''));
@@ -71,7 +76,7 @@ const eventFor = (prefixes: string[]) =>
       fc.option(fc.constantFrom('AccessDenied', 'EntityAlreadyExists'), { nil: undefined }),
     )
     .map(([roleName, other, arnMode, eventName, errorCode]) => {
-      const event = createRoleEvent({ roleName, roleArn: 'arn:aws:iam::123456789012:role/placeholder' });
+      const event = createRoleEvent(roleName, { roleArn: 'arn:aws:iam::123456789012:role/placeholder' });
       const detail = event.detail as Record<string, unknown>;
       detail.eventName = eventName;
       const arn = arnFor(roleName, other, arnMode);
@@ -86,41 +91,22 @@ const anyEvents = (prefixes: string[]) =>
     maxLength: 6,
   });
 
-async function handlerWithPrefixes(prefixes: string[]): Promise<Handler> {
-  vi.stubEnv('ROLE_PREFIXES', prefixes.join(','));
-  vi.resetModules();
-  return (await import('../../../handlers/remediate.js')).handler as Handler;
-}
-
-beforeAll(() => {
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-  vi.stubEnv('ROLE_NOT_FOUND_RETRY_SECONDS', '1');
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+/** The handler as deployed with these prefixes: built from its settings, no module reloading. */
+const handlerWithPrefixes = (prefixes: string[]) =>
+  createRemediateHandler({
+    config: loadConfig({
+      AWS_REGION: 'us-east-1',
+      ROLE_PREFIXES: prefixes.join(','),
+      ROLE_NOT_FOUND_RETRY_SECONDS: '1',
+    }),
+    iam: new IAMClient({ region: 'us-east-1' }),
+  });
 
 beforeEach(() => {
-  // Powertools writes EMF metrics and warnings straight to the process streams; keep the test output readable.
-  for (const stream of [process.stdout, process.stderr]) vi.spyOn(stream, 'write').mockImplementation(() => true);
   iamMock.reset();
   // An account where every named role exists, has no policy yet and accepts writes.
-  iamMock.on(GetRolePolicyCommand).rejects(Object.assign(new Error('no policy'), { name: 'NoSuchEntityException' }));
-  iamMock.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({
-    Role: {
-      RoleName: input.RoleName,
-      Arn: `arn:aws:iam::123456789012:role/${input.RoleName}`,
-      Path: '/',
-      RoleId: 'AROAEXAMPLE',
-      CreateDate: new Date(0),
-    },
-  }));
+  iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
+  iamMock.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({ Role: describedRole(input.RoleName) }));
   iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
   iamMock.on(PutRolePolicyCommand).resolves({});
 });
@@ -135,9 +121,9 @@ describe('remediate handler on arbitrary events and prefixes (property)', () => 
         async ([prefixes, events]) => {
           // Prepare
           iamMock.resetHistory();
-          const handler = await handlerWithPrefixes(prefixes);
+          const handler = handlerWithPrefixes(prefixes);
           // Act
-          for (const event of events) await handler(event);
+          for (const event of events) await handler(event, lambdaContext());
           // Assess
           const written = iamMock.commandCalls(PutRolePolicyCommand).map((c) => c.args[0].input.RoleName ?? '');
           for (const name of written) expect(prefixes.some((p) => name.startsWith(p))).toBe(true);
@@ -149,10 +135,10 @@ describe('remediate handler on arbitrary events and prefixes (property)', () => 
 
   it('does write for well-formed events naming a prefixed role, so the property above is not vacuous', async () => {
     // Prepare
-    const handler = await handlerWithPrefixes(['Agent-']);
-    const event = createRoleEvent({ roleName: 'Agent-1', roleArn: 'arn:aws:iam::123456789012:role/Agent-1' });
+    const handler = handlerWithPrefixes(['Agent-']);
+    const event = createRoleEvent('Agent-1');
     // Act
-    const result = await handler(event);
+    const result = await handler(event, lambdaContext());
     // Assess
     expect(result).toMatchObject({ status: 'remediated' });
     expect(iamMock.commandCalls(PutRolePolicyCommand)).toHaveLength(1);

@@ -15,7 +15,7 @@ import { parseRoleArn } from '../../../src/aws/arn.js';
 import { checkCodeInterpreterPermissions } from '../../../src/permission/check.js';
 import { managedInterpreterArn } from '../../../src/permission/report.js';
 import type { PolicyDocument } from '../../../src/policy/document.js';
-import { CODE_INTERPRETER_ACTIONS, leastPrivilegePolicy, seedPolicy } from '../../../src/policy/profiles.js';
+import { leastPrivilegePolicy, MANAGED_INTERPRETER_ACTIONS, seedPolicy } from '../../../src/policy/profiles.js';
 
 const iamMock = mockClient(IAMClient);
 const iam = new IAMClient({ region: 'us-east-1' });
@@ -65,7 +65,7 @@ describe('checkCodeInterpreterPermissions, local evaluation', () => {
 
     // Assess
     expect(report).toMatchObject({ allowed: true, method: 'local' });
-    expect(report.decisions.map((d) => d.decision)).toEqual(CODE_INTERPRETER_ACTIONS.map(() => 'allowed'));
+    expect(report.decisions.map((d) => d.decision)).toEqual(MANAGED_INTERPRETER_ACTIONS.map(() => 'allowed'));
     expect(report.decisions[0]?.matchedStatements).toEqual([
       { policyName: 'CodeInterpreterAccess', sid: 'AgentCoreGuardCodeInterpreter', statementIndex: 1 },
     ]);
@@ -93,7 +93,7 @@ describe('checkCodeInterpreterPermissions, local evaluation', () => {
 
     // Assess
     expect(report.allowed).toBe(false);
-    expect(report.decisions.map((d) => d.decision)).toEqual(CODE_INTERPRETER_ACTIONS.map(() => 'implicitDeny'));
+    expect(report.decisions.map((d) => d.decision)).toEqual(MANAGED_INTERPRETER_ACTIONS.map(() => 'implicitDeny'));
     expect(report.decisions.every((d) => d.matchedStatements.length === 0)).toBe(true);
   });
 
@@ -138,7 +138,7 @@ describe('checkCodeInterpreterPermissions, simulation', () => {
 
     // Assess
     expect(report).toMatchObject({ allowed: true, method: 'simulate' });
-    expect(report.decisions).toHaveLength(CODE_INTERPRETER_ACTIONS.length);
+    expect(report.decisions).toHaveLength(MANAGED_INTERPRETER_ACTIONS.length);
     expect(iamMock).toHaveReceivedCommandWith(SimulatePrincipalPolicyCommand, {
       PolicySourceArn: roleArn,
       ResourceArns: [managedInterpreterArn('aws', 'eu-west-1')],

@@ -5,9 +5,23 @@ import { buildPolicyDocument, CODE_INTERPRETER_ACTIONS } from '../../../src/poli
 describe('buildPolicyDocument', () => {
   const role = parseRoleArn('arn:aws-us-gov:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-x');
 
-  it('grants only the Code Interpreter actions on AWS-managed and the account’s own interpreters by default', () => {
+  it('grants only the Code Interpreter actions on AWS-managed interpreters by default', () => {
     // Act
     const doc = buildPolicyDocument('least-privilege', role);
+    // Assess
+    expect(doc.Statement).toEqual([
+      {
+        Sid: 'AgentCoreGuardCodeInterpreter',
+        Effect: 'Allow',
+        Action: CODE_INTERPRETER_ACTIONS.filter((a) => a !== 'bedrock-agentcore:GetCodeInterpreter'),
+        Resource: ['arn:aws-us-gov:bedrock-agentcore:*:aws:code-interpreter/*'],
+      },
+    ]);
+  });
+
+  it('adds the account’s own interpreters, and the action only they have, when custom interpreters are asked for', () => {
+    // Act
+    const doc = buildPolicyDocument('least-privilege', role, { customInterpreters: true });
     // Assess
     expect(doc.Statement).toEqual([
       {
@@ -21,6 +35,11 @@ describe('buildPolicyDocument', () => {
         ],
       },
     ]);
+  });
+
+  it('ignores the custom-interpreter option for the seed profile, whose document is verbatim', () => {
+    // Act / Assess
+    expect(buildPolicyDocument('seed', role, { customInterpreters: true })).toEqual(buildPolicyDocument('seed', role));
   });
 
   it('gives the seed document verbatim for the seed profile', () => {

@@ -1,0 +1,22 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { type MotoServer, startMoto, useEndpoint } from './moto.js';
+
+/**
+ * One emulator for the test file: started before its tests on a free loopback port, every SDK client built after
+ * pointed at it, wiped before each test (each starts from an empty account), stopped after the file.
+ */
+export function useMoto(options: { resetBeforeEach?: boolean } = {}): { readonly endpoint: string } {
+  let server: MotoServer | undefined;
+  beforeAll(async () => {
+    server = await startMoto();
+    useEndpoint(server.endpoint);
+  });
+  if (options.resetBeforeEach ?? true) beforeEach(async () => server?.reset());
+  afterAll(async () => server?.stop());
+  return {
+    get endpoint() {
+      if (!server) throw new Error('useMoto(): the emulator is not running yet (use it inside a test or hook).');
+      return server.endpoint;
+    },
+  };
+}
