@@ -11,7 +11,8 @@ import {
   createSnsClient,
   createStsClient,
 } from '../aws/clients.js';
-import { type Config, type ConfigEnvName, ConfigError, loadConfig, loadConfigWithOverrides } from '../config.js';
+import { type Config, type ConfigEnvName, ConfigError, loadConfigWithOverrides } from '../config.js';
+import { REGION_PATTERN, SETTINGS } from '../settings.js';
 import { type CliIO, type ErrorContext, type ExitCode, UsageError } from './output.js';
 
 /** Flag values that override the environment's settings (undefined: keep the environment's). */
@@ -19,15 +20,6 @@ export type SettingOverrides = Partial<Record<ConfigEnvName, string | undefined>
 
 /** The flag a command has for a setting, e.g. `{ POLICY_PROFILE: '--profile' }`: what its errors may name. */
 export type SettingFlagNames = Partial<Record<ConfigEnvName, string>>;
-
-/**
- * The Lambda's bound on the sweep's concurrency (the stack's reconcileConcurrency), so that the CLI accepts exactly
- * what the function does. Defined once here until the shared settings module holds it.
- */
-export const SWEEP_CONCURRENCY_MAX = 99;
-
-/** An AWS region name, e.g. us-east-1 or us-gov-west-1: a malformed one is a settings error, not an SDK failure. */
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /** What every command gets: where to write, settings, AWS clients, and how to report its exit code. */
 export interface CliContext {
@@ -109,7 +101,7 @@ function cliConfig(overrides: SettingOverrides, flags: SettingFlagNames, env: No
   for (const [name, value] of Object.entries(overrides) as [ConfigEnvName, string | undefined][]) {
     if (value === undefined) continue;
     const problem = settingProblem(name, value);
-    if (problem) throw new UsageError(`${flags[name] ?? name} "${value}" ${isNotValid(problem)}.`);
+    if (problem) throw new UsageError(`${flags[name] ?? name} "${value}" is not valid: ${problem}.`);
   }
   let config: Config;
   try {
@@ -118,87 +110,61 @@ function cliConfig(overrides: SettingOverrides, flags: SettingFlagNames, env: No
     if (!(error instanceof ConfigError)) throw error;
     throw new UsageError(environmentProblem(error, overrides, flags, env));
   }
+  // The settings module does not read the SDK's region; a malformed one is a settings error all the same.
   if (!REGION_PATTERN.test(config.region)) {
-    const expected = 'expected an AWS region such as us-east-1';
     if (overrides.AWS_REGION !== undefined) {
-      throw new UsageError(`${flags.AWS_REGION ?? 'AWS_REGION'} "${config.region}" is not valid: ${expected}.`);
+      throw new UsageError(`${flags.AWS_REGION ?? 'AWS_REGION'} "${config.region}" is not valid: ${regionRule}.`);
     }
     const variable = env.AWS_REGION ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
     throw new UsageError(
-      `${variable}=${JSON.stringify(config.region)} is not valid: ${expected}. ${fixHint(variable, flags.AWS_REGION)}.`,
-    );
-  }
-  if (!(config.sweepConcurrency >= 1 && config.sweepConcurrency <= SWEEP_CONCURRENCY_MAX)) {
-    throw new UsageError(
-      `SWEEP_CONCURRENCY=${JSON.stringify(env.SWEEP_CONCURRENCY)} is not valid: ${concurrencyRule}. ` +
-        `${fixHint('SWEEP_CONCURRENCY', flags.SWEEP_CONCURRENCY)}.`,
+      `${variable}=${JSON.stringify(config.region)} is not valid: ${regionRule}. ${fixHint(variable, flags.AWS_REGION)}.`,
     );
   }
   return config;
 }
 
-const concurrencyRule = `expected a whole number from 1 to ${SWEEP_CONCURRENCY_MAX}`;
+const regionRule = 'expected an AWS region such as us-east-1';
 
-/** What is wrong with one setting's value, judged by the settings module alone; undefined when nothing is. */
-function settingProblem(name: ConfigEnvName, value: string): string | undefined {
-  if (name === 'SWEEP_CONCURRENCY') {
-    const n = Number(value.trim());
-    return Number.isInteger(n) && n >= 1 && n <= SWEEP_CONCURRENCY_MAX ? undefined : concurrencyRule;
-  }
-  if (name === 'AWS_REGION') return REGION_PATTERN.test(value) ? undefined : 'expected an AWS region such as us-east-1';
-  try {
-    loadConfig({ [name]: value });
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return reasonIn(error.message, name);
-  }
+/**
+ * What is wrong with one setting's value, by the rule the functions and the stack apply too (src/settings.ts);
+ * undefined when nothing is.
+ */
+function settingProblem(name: string, value: string): string | undefined {
+  if (name === 'AWS_REGION') return REGION_PATTERN.test(value) ? undefined : regionRule;
+  const setting = Object.values(SETTINGS).find((s) => s.env === name);
+  const reading = setting?.read(value);
+  return reading && !reading.ok ? `expected ${reading.expected}` : undefined;
 }
 
-/** The reason the settings module gives for one variable, without its framing. */
-function reasonIn(message: string, name: string): string {
-  const inner = /settings \((.*)\)\./s.exec(message)?.[1] ?? message;
-  const own = inner.split('; ').find((problem) => problem.startsWith(name)) ?? inner;
-  return own.replace(new RegExp(`^${name}(=".*?")?( is not valid)?: `), '');
-}
+/** Every environment variable a setting is read from. */
+const SETTING_VARIABLES: readonly string[] = Object.values(SETTINGS).flatMap((s) => (s.env ? [s.env] : []));
 
-const SETTING_VARIABLES: readonly ConfigEnvName[] = [
-  'ROLE_PREFIXES',
-  'POLICY_PROFILE',
-  'POLICY_NAME',
-  'DRY_RUN',
-  'ROLE_NOT_FOUND_RETRY_SECONDS',
-  'IAM_MAX_ATTEMPTS',
-  'SWEEP_CONCURRENCY',
-];
-
-/** The environment's bad variables, each with the flag this command has for it; the module's own words otherwise. */
+/**
+ * The environment's bad variables, each with the flag this command has for it; the settings module's own words for
+ * a rule across settings.
+ */
 function environmentProblem(
   error: ConfigError,
   overrides: SettingOverrides,
   flags: SettingFlagNames,
   env: NodeJS.ProcessEnv,
 ): string {
-  const bad = SETTING_VARIABLES.filter((name) => overrides[name] === undefined && env[name] !== undefined).flatMap(
-    (name) => {
-      const problem = settingProblem(name, env[name] as string);
-      return problem ? [{ name, problem }] : [];
-    },
-  );
+  const bad = SETTING_VARIABLES.filter(
+    (name) => overrides[name as ConfigEnvName] === undefined && env[name] !== undefined,
+  ).flatMap((name) => {
+    const problem = settingProblem(name, env[name] as string);
+    return problem ? [{ name, problem }] : [];
+  });
   if (bad.length === 0) {
     const inner = /settings \((.*)\)\./s.exec(error.message)?.[1];
     return inner
       ? `Invalid setting in the environment: ${inner}. Fix or unset that variable, then retry.`
       : error.message.replace(/ Fix the environment.*$/, '');
   }
-  const problems = bad.map(({ name, problem }) => `${name}=${JSON.stringify(env[name])} ${isNotValid(problem)}`);
-  const fixes = bad.map(({ name }) => fixHint(name, flags[name]));
+  const problems = bad.map(({ name, problem }) => `${name}=${JSON.stringify(env[name])} is not valid: ${problem}`);
+  const fixes = bad.map(({ name }) => fixHint(name, flags[name as ConfigEnvName]));
   return `${problems.join('; ')}. ${fixes.join('; ')}.`;
 }
-
-/** "is not valid: expected …", or the module's own words when they already say it. */
-const isNotValid = (problem: string): string =>
-  problem.startsWith('not valid') ? `is ${problem}` : `is not valid: ${problem}`;
 
 const fixHint = (variable: string, flag: string | undefined): string =>
   flag ? `Fix or unset ${variable}, or pass ${flag}` : `Fix or unset ${variable}`;

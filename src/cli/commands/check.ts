@@ -106,7 +106,7 @@ function howToFix(role: Role, roleArn: string, config: Config, cli: string): str
   if (named && path === '/') {
     return `Fix it with: ${cli} remediate --role ${roleName} (it writes only if the role trusts only bedrock-agentcore.amazonaws.com).`;
   }
-  const document = JSON.stringify(buildPolicyDocument(config.policyProfile, parseRoleArn(roleArn)));
+  const document = JSON.stringify(buildPolicyDocument(config.policyProfile, parseRoleArn(roleArn), config));
   const byHand = (lead: string) => [
     `${lead} (${config.policyProfile}):`,
     `  aws iam put-role-policy --role-name ${roleName} --policy-name ${config.policyName} --policy-document '${document}'`,

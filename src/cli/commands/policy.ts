@@ -32,7 +32,11 @@ export function register(program: Command, ctx: CliContext): void {
         { POLICY_PROFILE: flags.profile, POLICY_NAME: flags.policyName },
         { POLICY_PROFILE: '--profile', POLICY_NAME: '--policy-name' },
       );
-      const document = buildPolicyDocument(config.policyProfile, parseRoleArn(flags.roleArn ?? EXAMPLE_ROLE_ARN));
+      const document = buildPolicyDocument(
+        config.policyProfile,
+        parseRoleArn(flags.roleArn ?? EXAMPLE_ROLE_ARN),
+        config,
+      );
       const text = JSON.stringify(document);
       const findings = await lintPolicy(document);
       const size = policySize(text);

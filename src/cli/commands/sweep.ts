@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { type SweepProgress, type SweepResult, type SweepSummary, sweepRoles } from '../../remediation/sweep.js';
+import { DEFAULTS, SWEEP_CONCURRENCY_MAX } from '../../settings.js';
 import { type CliContext, overridesFrom, type SettingFlags } from '../context.js';
 import { watchInterrupts } from '../interrupt.js';
 import { renderSweep } from '../outcomes.js';
@@ -78,7 +79,10 @@ export function register(program: Command, ctx: CliContext): void {
         'check every role with a configured prefix and fix those without the policy, like the scheduled Lambda',
       ),
   )
-    .option('--concurrency <n>', 'roles handled at once, 1 to 99 (default: SWEEP_CONCURRENCY or 4)')
+    .option(
+      '--concurrency <n>',
+      `roles handled at once, 1 to ${SWEEP_CONCURRENCY_MAX} (default: SWEEP_CONCURRENCY or ${DEFAULTS.sweepConcurrency})`,
+    )
     .addOption(jsonOption())
     .action(async (flags: SweepFlags) => {
       const settings = ctx.config(

@@ -51,12 +51,12 @@ function givenFourRoles() {
   for (const r of roles) iamMock.on(GetRoleCommand, { RoleName: r.RoleName }).resolves({ Role: r });
 }
 
-const CODE_INTERPRETER_ACTIONS = [
+/** Least privilege by default: the actions that apply to AWS-managed interpreters (GetCodeInterpreter does not). */
+const MANAGED_INTERPRETER_ACTIONS = [
   'bedrock-agentcore:StartCodeInterpreterSession',
   'bedrock-agentcore:InvokeCodeInterpreter',
   'bedrock-agentcore:StopCodeInterpreterSession',
   'bedrock-agentcore:GetCodeInterpreterSession',
-  'bedrock-agentcore:GetCodeInterpreter',
   'bedrock-agentcore:ListCodeInterpreterSessions',
 ];
 
@@ -82,9 +82,9 @@ describe('sweep --dry-run --json', () => {
       [`${prefix}broken`, 'failed'],
     ]);
     const [created, replaced, , failed] = report.results;
-    expect(created).toMatchObject({ previous: 'absent', change: { actions: { added: CODE_INTERPRETER_ACTIONS } } });
+    expect(created).toMatchObject({ previous: 'absent', change: { actions: { added: MANAGED_INTERPRETER_ACTIONS } } });
     expect(replaced.previous).toBe('different');
-    expect(replaced.change.actions.added).toEqual(CODE_INTERPRETER_ACTIONS);
+    expect(replaced.change.actions.added).toEqual(MANAGED_INTERPRETER_ACTIONS);
     expect(replaced.change.actions.removed).toEqual([
       'bedrock-agentcore:*',
       'bedrock:InvokeModel',
@@ -95,8 +95,10 @@ describe('sweep --dry-run --json', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
-    expect(replaced.change.resources.removed).toEqual(['*']);
-    expect(replaced.change.resources.added).toContain('arn:aws:bedrock-agentcore:*:aws:code-interpreter/*');
+    expect(replaced.change.resources).toEqual({
+      added: ['arn:aws:bedrock-agentcore:*:aws:code-interpreter/*'],
+      removed: ['*'],
+    });
     expect(failed).toEqual({
       status: 'failed',
       roleName: `${prefix}broken`,
@@ -122,7 +124,7 @@ describe('sweep --dry-run for a person', () => {
     const text = stdout();
     expect(text).toContain('Would change 2 roles (dry run: nothing written):');
     expect(text).toMatch(
-      /CodeInterpreterAccess absent on 1 role, would be added: 6 actions on \d resources\.\n\s+\S+new\n/,
+      /CodeInterpreterAccess absent on 1 role, would be added: 5 actions on 1 resource\.\n\s+\S+new\n/,
     );
     expect(text).toMatch(/CodeInterpreterAccess different on 1 role, would be replaced:\n\s+\S+seed\n/);
     expect(text).toMatch(/^ +- action +bedrock-agentcore:\*$/m);
