@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
+import { logger } from '../observability.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerPolicy } from './commands/policy.js';
@@ -36,6 +37,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerSweep(program, ctx);
   registerDoctor(program, ctx);
   registerVerify(program, ctx);
+  program.hook('preAction', async (_program, command) => {
+    if (callsAws(command)) await ctx.prepareAws();
+  });
   return program;
 }
 
@@ -45,6 +49,9 @@ export function buildProgram(ctx: CliContext): Command {
  */
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const ctx = createContext(io);
+  // The functions' JSON log lines are for CloudWatch; here they would land in the middle of a person's output.
+  // POWERTOOLS_LOG_LEVEL brings them back for debugging.
+  if (!(io.env ?? process.env).POWERTOOLS_LOG_LEVEL) logger.setLogLevel('SILENT');
   const program = buildProgram(ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -56,8 +63,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
       return EXIT.usage;
     }
-    const { exitCode, message } = describeError(error);
+    const { exitCode, message } = describeError(error, ctx.errorContext());
     io.stderr.write(`${CLI_NAME}: ${message}\n`);
     return exitCode;
   }
+}
+
+/** Every command but `policy` and `verify --local` calls AWS. */
+function callsAws(command: Command): boolean {
+  if (command.name() === 'policy') return false;
+  if (command.name() === 'verify') return Boolean(command.opts().agent);
+  return true;
 }

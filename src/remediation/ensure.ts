@@ -13,6 +13,7 @@ import { InvalidRoleArnError, parseRoleArn } from '../aws/arn.js';
 import { errorName, isNoSuchEntity } from '../aws/errors.js';
 import type { Config } from '../config.js';
 import { samePolicy } from '../policy/canonical.js';
+import { diffPolicy } from '../policy/diff.js';
 import { decodePolicyDocument, decodePolicyText, type PolicyDocument } from '../policy/document.js';
 import { buildPolicyDocument } from '../policy/profiles.js';
 import {
@@ -81,7 +82,8 @@ export async function ensureCodeInterpreterPolicy(role: RoleRef, deps: Remediati
   assertFitsInlineQuota(roleName, sizes);
 
   const previous = current ? 'different' : 'absent';
-  if (settings.dryRun) return { status: 'would-remediate', roleName, policyName, previous };
+  const change = diffPolicy(current, desired);
+  if (settings.dryRun) return { status: 'would-remediate', roleName, policyName, previous, change };
 
   const put = new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: desiredText });
   put.middlewareStack.add(inlineQuotaIsNotThrottling(roleName, sizes), {
@@ -90,7 +92,7 @@ export async function ensureCodeInterpreterPolicy(role: RoleRef, deps: Remediati
     name: 'inlineQuotaIsNotThrottling',
   });
   await iam.send(put);
-  return { status: 'remediated', roleName, policyName, previous };
+  return { status: 'remediated', roleName, policyName, previous, change };
 }
 
 /**

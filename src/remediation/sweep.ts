@@ -12,6 +12,9 @@ export interface SweepFailure {
   error: string;
 }
 
+/** One role's entry in a sweep: what `ensureCodeInterpreterPolicy` returned, or why it threw. */
+export type SweepResult = RemediationOutcome | ({ status: 'failed' } & SweepFailure);
+
 export interface SweepSummary {
   /** Roles ListRoles returned, matching or not. */
   scanned: number;
@@ -20,6 +23,8 @@ export interface SweepSummary {
   counts: Record<RemediationStatus, number>;
   failed: number;
   failures: SweepFailure[];
+  /** One entry per matched role, in listing order. */
+  results: SweepResult[];
   durationMs: number;
 }
 
@@ -65,20 +70,23 @@ export async function sweepRoles(options: SweepOptions): Promise<SweepSummary> {
 
   const counts = emptyCounts();
   const failures: SweepFailure[] = [];
+  const results: SweepResult[] = [];
   const total = listing.roles.length;
   let done = 0;
   const limit = pLimit(concurrency);
   await Promise.all(
-    listing.roles.map((role) =>
+    listing.roles.map((role, index) =>
       limit(async () => {
         try {
           const outcome = await ensureCodeInterpreterPolicy(role, sleep ? { iam, settings, sleep } : { iam, settings });
+          results[index] = outcome;
           counts[outcome.status] += 1;
           done += 1;
           onProgress?.({ kind: 'outcome', done, total, outcome });
         } catch (error) {
           const failure = { roleName: role.roleName, errorName: errorName(error), error: errorMessage(error) };
           failures.push(failure);
+          results[index] = { status: 'failed', ...failure };
           done += 1;
           onProgress?.({ kind: 'failure', done, total, failure });
         }
@@ -91,6 +99,7 @@ export async function sweepRoles(options: SweepOptions): Promise<SweepSummary> {
     counts,
     failed: failures.length,
     failures,
+    results,
     durationMs: Math.round(performance.now() - started),
   };
 }

@@ -1,11 +1,18 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand,
+  GetRolePolicyCommand,
+  type IAMClient,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+} from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIamClient } from '../../src/aws/clients.js';
 import { createDeployment, HEALTHY } from '../support/deployment.js';
-import { createRoles } from '../support/iam-fixtures.js';
+import { createRoles, toolkitTrustPolicy } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,6 +57,8 @@ function awsEnv(): NodeJS.ProcessEnv {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
+
+const seedPolicy = readFileSync(new URL('../fixtures/seed-policy.json', import.meta.url), 'utf8');
 
 const oversizePolicy = JSON.stringify({
   Version: '2012-10-17',
@@ -182,7 +191,9 @@ describe('agentcore-guard as a child process against moto', () => {
     expect(result.stderr).toMatch(/\[\d\/3\] remediated AmazonBedrockAgentCoreSDKRuntime-us-east-1-s1/);
     expect(result.stdout).toMatch(/remediated\s+2/);
     expect(result.stdout).toMatch(/failed\s+1/);
-    expect(result.stdout).toContain(`${P}oversize: Role ${P}oversize: our policy`);
+    expect(result.stdout).toMatch(
+      new RegExp(`Failed \\(1 role\\):\\n.*\\n.*\\n +${P}oversize +Role ${P}oversize: our policy`),
+    );
   });
 
   it('sweep --json exits 0 when every role is fine and prints only JSON', async () => {
@@ -196,6 +207,124 @@ describe('agentcore-guard as a child process against moto', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toMatchObject({ matched: 2, failed: 0, counts: { remediated: 2 } });
+  });
+
+  it('sweep --dry-run --json holds one entry per role, with the change for the seed policy, and writes nothing', async () => {
+    // Prepare
+    await createRoles(iam, [`${P}new`, `${P}seeded`, `${P}left`]);
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: `${P}seeded`,
+        PolicyName: 'CodeInterpreterAccess',
+        PolicyDocument: seedPolicy,
+      }),
+    );
+    await iam.send(
+      new TagRoleCommand({ RoleName: `${P}left`, Tags: [{ Key: 'agentcore-guard:exclude', Value: 'true' }] }),
+    );
+
+    // Act
+    const result = await cli(['sweep', '--dry-run', '--json']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    const byRole = Object.fromEntries(report.results.map((r: { roleName: string }) => [r.roleName, r]));
+    expect(report.results).toHaveLength(3);
+    expect(byRole[`${P}new`]).toMatchObject({ status: 'would-remediate', previous: 'absent' });
+    expect(byRole[`${P}seeded`]).toMatchObject({
+      status: 'would-remediate',
+      previous: 'different',
+      change: { resources: { removed: ['*'] } },
+    });
+    expect(byRole[`${P}seeded`].change.actions.removed).toContain('bedrock-agentcore:*');
+    expect(byRole[`${P}seeded`].change.actions.added).toContain('bedrock-agentcore:InvokeCodeInterpreter');
+    expect(byRole[`${P}left`]).toEqual({ status: 'excluded', roleName: `${P}left` });
+    const stored = await iam.send(
+      new GetRolePolicyCommand({ RoleName: `${P}seeded`, PolicyName: 'CodeInterpreterAccess' }),
+    );
+    expect(JSON.parse(decodeURIComponent(stored.PolicyDocument ?? ''))).toEqual(JSON.parse(seedPolicy));
+  });
+
+  it('sweep --dry-run for a person shows the seed policy replaced, line by line, and the excluded role with its reason', async () => {
+    // Prepare
+    await createRoles(iam, [`${P}seeded`, `${P}left`]);
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: `${P}seeded`,
+        PolicyName: 'CodeInterpreterAccess',
+        PolicyDocument: seedPolicy,
+      }),
+    );
+    await iam.send(
+      new TagRoleCommand({ RoleName: `${P}left`, Tags: [{ Key: 'agentcore-guard:exclude', Value: 'true' }] }),
+    );
+
+    // Act
+    const result = await cli(['sweep', '--dry-run']);
+
+    // Assess
+    expect(result.stdout).toContain(`CodeInterpreterAccess different on 1 role, would be replaced:\n    ${P}seeded\n`);
+    expect(result.stdout).toMatch(/^ +- action +bedrock:InvokeModel$/m);
+    expect(result.stdout).toMatch(/^ +- resource +\*$/m);
+    expect(result.stdout).toMatch(new RegExp(`${P}left +excluded +tagged agentcore-guard:exclude=true`));
+  });
+
+  it('check on a role outside the prefixes does not advise remediate; its by-hand command really fixes the role', async () => {
+    // Prepare
+    await createRoles(iam, ['SomeOtherRole']);
+
+    // Act
+    const before = await cli(['check', '--role', 'SomeOtherRole', '--offline']);
+    const command =
+      /aws iam put-role-policy --role-name SomeOtherRole --policy-name (\S+) --policy-document '(.*)'$/m.exec(
+        before.stdout,
+      );
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: 'SomeOtherRole', PolicyName: command?.[1], PolicyDocument: command?.[2] }),
+    );
+    const after = await cli(['check', '--role', 'SomeOtherRole', '--offline']);
+
+    // Assess
+    expect(before.code).toBe(1);
+    expect(before.stdout).not.toMatch(/remediate --role SomeOtherRole(?! --prefixes)/);
+    expect(before.stdout).toContain('--prefixes');
+    expect(before.stdout).toContain('trust only bedrock-agentcore.amazonaws.com');
+    expect(command).not.toBeNull();
+    expect(after.code).toBe(0);
+  });
+
+  it('check on a role at a path gives only the by-hand command: no prefix brings it in scope', async () => {
+    // Prepare
+    await iam.send(
+      new CreateRoleCommand({ RoleName: `${P}pathed`, Path: '/team/', AssumeRolePolicyDocument: toolkitTrustPolicy() }),
+    );
+
+    // Act
+    const result = await cli(['check', '--role', `${P}pathed`, '--offline']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('it sits at path /team/');
+    expect(result.stdout).not.toContain('remediate --role');
+    expect(result.stdout).toContain(`aws iam put-role-policy --role-name ${P}pathed`);
+  });
+
+  it.each([
+    [['sweep'], { AWS_REGION: 'us east' }, 'AWS_REGION="us east" is not valid'],
+    [['check', '--role', `${P}x`, '--region', 'us east'], {}, '--region "us east" is not valid'],
+    [['policy', '--profile', 'bogus'], {}, '--profile "bogus" is not valid'],
+    [['sweep', '--concurrency', '1000'], {}, '--concurrency "1000" is not valid'],
+  ])('%j with %j exits 2 with one line', async (args, env, expected) => {
+    // Act
+    const result = await cli(args, { ...awsEnv(), ...env });
+
+    // Assess
+    expect(result.code).toBe(2);
+    const errorLines = result.stderr.trim().split('\n');
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]?.startsWith(`agentcore-guard: ${expected}`)).toBe(true);
+    expect(result.stdout).toBe('');
   });
 
   it('doctor exits 1 with a fix per gap in an empty account, and 0 once the deployment is healthy', async () => {

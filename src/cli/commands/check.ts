@@ -1,8 +1,12 @@
-import { GetRoleCommand } from '@aws-sdk/client-iam';
+import { GetRoleCommand, type Role } from '@aws-sdk/client-iam';
 import type { Command } from 'commander';
+import { parseRoleArn } from '../../aws/arn.js';
 import { isNoSuchEntity } from '../../aws/errors.js';
+import type { Config } from '../../config.js';
 import { checkCodeInterpreterPermissions } from '../../permission/check.js';
 import { type ActionDecision, REQUIRED_CODE_INTERPRETER_ACTIONS, RoleNotFoundError } from '../../permission/report.js';
+import { buildPolicyDocument } from '../../policy/profiles.js';
+import { isManagedRoleName } from '../../roles/ownership.js';
 import type { CliContext } from '../context.js';
 import { EXIT, jsonOption, renderTable, writeJson, writeLine } from '../output.js';
 
@@ -30,15 +34,16 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--region <region>', 'region of the AWS-managed interpreter to check (default: AWS_REGION or us-east-1)')
     .addOption(jsonOption())
     .action(async (flags: CheckFlags) => {
-      const config = ctx.config({ AWS_REGION: flags.region });
+      const config = ctx.config({ AWS_REGION: flags.region }, { AWS_REGION: '--region' });
       const iam = ctx.clients.iam(config);
-      let roleArn: string | undefined;
+      let role: Role | undefined;
       try {
-        roleArn = (await iam.send(new GetRoleCommand({ RoleName: flags.role }))).Role?.Arn;
+        role = (await iam.send(new GetRoleCommand({ RoleName: flags.role }))).Role;
       } catch (error) {
         if (!isNoSuchEntity(error)) throw error;
       }
-      if (!roleArn) {
+      const roleArn = role?.Arn;
+      if (!role || !roleArn) {
         throw new RoleNotFoundError(
           `Role ${flags.role} does not exist in this account; list roles with \`aws iam list-roles\`.`,
         );
@@ -86,6 +91,37 @@ export function register(program: Command, ctx: CliContext): void {
         writeLine(out, `An explicit Deny blocks it (${where.join(', ')}); remove or narrow that statement.`);
         return;
       }
-      writeLine(out, `Fix it with: ${program.name()} remediate --role ${flags.role}`);
+      writeLine(out, howToFix(role, roleArn, config, program.name()));
     });
+}
+
+/**
+ * `remediate` writes only to roles that are ours; for any other role, advising it would only earn a refusal. Say
+ * what would bring the role in scope, and give the exact command to apply the policy by hand.
+ */
+function howToFix(role: Role, roleArn: string, config: Config, cli: string): string {
+  const roleName = role.RoleName ?? parseRoleArn(roleArn).roleName;
+  const path = role.Path ?? '/';
+  const named = isManagedRoleName(roleName, config.rolePrefixes);
+  if (named && path === '/') {
+    return `Fix it with: ${cli} remediate --role ${roleName} (it writes only if the role trusts only bedrock-agentcore.amazonaws.com).`;
+  }
+  const document = JSON.stringify(buildPolicyDocument(config.policyProfile, parseRoleArn(roleArn), config));
+  const byHand = (lead: string) => [
+    `${lead} (${config.policyProfile}):`,
+    `  aws iam put-role-policy --role-name ${roleName} --policy-name ${config.policyName} --policy-document '${document}'`,
+  ];
+  if (path !== '/') {
+    return [
+      `${cli} does not write to this role: it sits at path ${path}, and ${cli} writes only to roles at path /.`,
+      ...byHand('Apply the policy by hand'),
+    ].join('\n');
+  }
+  return [
+    `${cli} does not write to this role: its name has none of the prefixes ${config.rolePrefixes.join(', ')}.`,
+    `To bring it in scope, add a prefix its name starts with: \`${cli} remediate --role ${roleName} --prefixes ${roleName}\`` +
+      " here, ROLE_PREFIXES (the stack's rolePrefixes) for the functions. The role must also sit at path / and trust" +
+      ' only bedrock-agentcore.amazonaws.com.',
+    ...byHand('Or apply the policy by hand'),
+  ].join('\n');
 }

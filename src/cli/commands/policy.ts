@@ -28,8 +28,15 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--role-arn <arn>', "build the document for this role's partition and account", EXAMPLE_ROLE_ARN)
     .addOption(jsonOption())
     .action(async (flags: PolicyFlags) => {
-      const config = ctx.config({ POLICY_PROFILE: flags.profile, POLICY_NAME: flags.policyName });
-      const document = buildPolicyDocument(config.policyProfile, parseRoleArn(flags.roleArn ?? EXAMPLE_ROLE_ARN));
+      const config = ctx.config(
+        { POLICY_PROFILE: flags.profile, POLICY_NAME: flags.policyName },
+        { POLICY_PROFILE: '--profile', POLICY_NAME: '--policy-name' },
+      );
+      const document = buildPolicyDocument(
+        config.policyProfile,
+        parseRoleArn(flags.roleArn ?? EXAMPLE_ROLE_ARN),
+        config,
+      );
       const text = JSON.stringify(document);
       const findings = await lintPolicy(document);
       const size = policySize(text);

@@ -1,34 +1,26 @@
 import type { Command } from 'commander';
 import { ensureCodeInterpreterPolicy } from '../../remediation/ensure.js';
 import type { RemediationOutcome } from '../../remediation/outcome.js';
-import { type CliContext, overridesFrom, type SettingFlags } from '../context.js';
+import { type CliContext, overridesFrom, type SettingFlagNames, type SettingFlags } from '../context.js';
+import { describeOutcome } from '../outcomes.js';
 import { EXIT, type ExitCode, jsonOption, UsageError, writeJson, writeLine } from '../output.js';
 
 /** Options shared by `remediate` and `sweep`: the Lambdas' settings, as flags. */
 export function addSettingOptions(command: Command): Command {
   return command
-    .option('--dry-run', 'report what would change, write nothing')
+    .option('--dry-run', 'report what would change and how, write nothing')
     .option('--prefixes <list>', 'comma-separated role-name prefixes we may write to (default: ROLE_PREFIXES)')
     .option('--profile <profile>', 'policy profile: least-privilege or seed (default: POLICY_PROFILE)')
     .option('--policy-name <name>', 'inline policy name (default: POLICY_NAME or CodeInterpreterAccess)');
 }
 
-export function describeOutcome(outcome: RemediationOutcome): string {
-  switch (outcome.status) {
-    case 'compliant':
-      return `${outcome.roleName}: compliant, ${outcome.policyName} already in place; nothing written.`;
-    case 'remediated':
-      return `${outcome.roleName}: remediated, ${outcome.policyName} written (it was ${outcome.previous}).`;
-    case 'would-remediate':
-      return `${outcome.roleName}: would remediate, ${outcome.policyName} is ${outcome.previous} (dry run, nothing written).`;
-    case 'excluded':
-      return `${outcome.roleName}: excluded by its agentcore-guard:exclude=true tag; nothing written.`;
-    case 'ignored':
-      return `${outcome.roleName}: ignored, the name has none of the configured prefixes.`;
-    case 'role-not-found':
-      return `${outcome.roleName}: no such role.`;
-  }
-}
+/** The flags `addSettingOptions` adds, by the setting each overrides. */
+export const SETTING_FLAG_NAMES: SettingFlagNames = {
+  ROLE_PREFIXES: '--prefixes',
+  POLICY_PROFILE: '--profile',
+  POLICY_NAME: '--policy-name',
+  DRY_RUN: '--dry-run',
+};
 
 function exitCodeFor(outcome: RemediationOutcome): ExitCode {
   return outcome.status === 'would-remediate' ? EXIT.findings : EXIT.ok;
@@ -44,7 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(jsonOption())
     .action(async (flags: SettingFlags & { role: string; json?: boolean }) => {
       // A person names an existing role: no need to wait out IAM's eventual consistency after CreateRole.
-      const settings = { ...ctx.config(overridesFrom(flags)), roleNotFoundRetryMs: 0 };
+      const settings = { ...ctx.config(overridesFrom(flags), SETTING_FLAG_NAMES), roleNotFoundRetryMs: 0 };
       const outcome = await ensureCodeInterpreterPolicy(
         { roleName: flags.role },
         { iam: ctx.clients.iam(settings), settings },

@@ -1,10 +1,12 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { REMEDIATION_STATUSES } from '../../remediation/outcome.js';
-import { type SweepProgress, type SweepSummary, sweepRoles } from '../../remediation/sweep.js';
+import { type SweepProgress, type SweepResult, type SweepSummary, sweepRoles } from '../../remediation/sweep.js';
+import { DEFAULTS, SWEEP_CONCURRENCY_MAX } from '../../settings.js';
 import { type CliContext, overridesFrom, type SettingFlags } from '../context.js';
-import { type CliIO, EXIT, jsonOption, positiveIntegerFlag, renderTable, writeJson, writeLine } from '../output.js';
-import { addSettingOptions } from './remediate.js';
+import { watchInterrupts } from '../interrupt.js';
+import { renderSweep } from '../outcomes.js';
+import { type CliIO, EXIT, jsonOption, writeJson, writeLine } from '../output.js';
+import { addSettingOptions, SETTING_FLAG_NAMES } from './remediate.js';
 
 interface SweepFlags extends SettingFlags {
   concurrency?: string;
@@ -33,6 +35,7 @@ function progressReporter(io: CliIO, json: boolean): { onProgress: (p: SweepProg
           bar.update(p.done, { failed });
         }
       },
+      // Shows the cursor and turns line wrap back on: the terminal is left as it was found.
       stop: () => bar.stop(),
     };
   }
@@ -49,17 +52,23 @@ function progressReporter(io: CliIO, json: boolean): { onProgress: (p: SweepProg
   };
 }
 
-export function renderSummary(summary: SweepSummary): string {
-  const rows = [...REMEDIATION_STATUSES.map((s) => [s, String(summary.counts[s])]), ['failed', String(summary.failed)]];
-  const lines = [
-    `Scanned ${summary.scanned} roles, ${summary.matched} with a configured prefix, in ${(summary.durationMs / 1000).toFixed(1)} s.`,
-    '',
-    renderTable(['Outcome', 'Roles'], rows),
-  ];
-  if (summary.failures.length > 0) {
-    lines.push('', 'Failures:', ...summary.failures.map((f) => `  ${f.roleName}: ${f.error}`));
-  }
-  return lines.join('\n');
+/** What the sweep has done so far, kept from its progress reports so an interruption can still print it. */
+function recordProgress() {
+  const results: SweepResult[] = [];
+  let listed: { scanned: number; matched: number } | undefined;
+  return {
+    onProgress(p: SweepProgress) {
+      if (p.kind === 'listed') listed = { scanned: p.scanned, matched: p.matched };
+      if (p.kind === 'outcome') results.push(p.outcome);
+      if (p.kind === 'failure') results.push({ status: 'failed', ...p.failure });
+    },
+    get results(): readonly SweepResult[] {
+      return results;
+    },
+    get listed() {
+      return listed;
+    },
+  };
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -70,29 +79,74 @@ export function register(program: Command, ctx: CliContext): void {
         'check every role with a configured prefix and fix those without the policy, like the scheduled Lambda',
       ),
   )
-    .option('--concurrency <n>', 'roles handled at once (default: SWEEP_CONCURRENCY or 4)')
+    .option(
+      '--concurrency <n>',
+      `roles handled at once, 1 to ${SWEEP_CONCURRENCY_MAX} (default: SWEEP_CONCURRENCY or ${DEFAULTS.sweepConcurrency})`,
+    )
     .addOption(jsonOption())
     .action(async (flags: SweepFlags) => {
-      const settings = ctx.config(overridesFrom(flags));
-      const concurrency =
-        flags.concurrency === undefined
-          ? settings.sweepConcurrency
-          : positiveIntegerFlag('--concurrency', flags.concurrency);
-      const progress = progressReporter(ctx.io, flags.json === true);
-      let summary: SweepSummary;
+      const settings = ctx.config(
+        { ...overridesFrom(flags), SWEEP_CONCURRENCY: flags.concurrency },
+        { ...SETTING_FLAG_NAMES, SWEEP_CONCURRENCY: '--concurrency' },
+      );
+      const json = flags.json === true;
+      const progress = progressReporter(ctx.io, json);
+      const record = recordProgress();
+      const interrupts = watchInterrupts(ctx.io.signals);
+      const started = performance.now();
+      const sweep = sweepRoles({
+        iam: ctx.clients.iam(settings),
+        settings,
+        concurrency: settings.sweepConcurrency,
+        onProgress: (p) => {
+          record.onProgress(p);
+          progress.onProgress(p);
+        },
+      });
+      let finished: { summary: SweepSummary } | { signal: NodeJS.Signals };
       try {
-        summary = await sweepRoles({
-          iam: ctx.clients.iam(settings),
-          settings,
-          concurrency,
-          onProgress: progress.onProgress,
-        });
+        finished = await Promise.race([sweep.then((summary) => ({ summary })), interrupts.next]);
       } finally {
         progress.stop();
+        interrupts.dispose();
       }
+
+      if ('signal' in finished) {
+        // The process ends now; what is still in flight is abandoned, and its outcome is no longer reported.
+        sweep.catch(() => undefined);
+        const { signal } = finished;
+        ctx.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+        const durationMs = Math.round(performance.now() - started);
+        const done = record.results;
+        const of = record.listed ? ` of ${record.listed.matched}` : '';
+        const unsure = settings.dryRun
+          ? 'Nothing was written (dry run).'
+          : 'A role being written at that moment may or may not have been; run the sweep again to finish: it writes only what is missing.';
+        writeLine(
+          ctx.io.stderr,
+          `agentcore-guard: interrupted by ${signal} after ${done.length}${of} roles. ${unsure}`,
+        );
+        if (json) {
+          writeJson(ctx.io, {
+            interrupted: signal,
+            dryRun: settings.dryRun,
+            ...record.listed,
+            durationMs,
+            results: done,
+          });
+        } else {
+          writeLine(
+            ctx.io.stdout,
+            renderSweep({ dryRun: settings.dryRun, ...record.listed, durationMs, results: done }),
+          );
+        }
+        return;
+      }
+
+      const { summary } = finished;
       const pending = settings.dryRun && summary.counts['would-remediate'] > 0;
       ctx.exit(summary.failed > 0 || pending ? EXIT.findings : EXIT.ok);
-      if (flags.json) writeJson(ctx.io, { dryRun: settings.dryRun, ...summary });
-      else writeLine(ctx.io.stdout, renderSummary(summary));
+      if (json) writeJson(ctx.io, { dryRun: settings.dryRun, ...summary });
+      else writeLine(ctx.io.stdout, renderSweep({ dryRun: settings.dryRun, ...summary }));
     });
 }

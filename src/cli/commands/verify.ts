@@ -5,14 +5,14 @@ import { parseAgentRuntimeArn } from '../../aws/arn.js';
 import { agentCoreClientFor, agentCoreControlClientFor } from '../../aws/clients.js';
 import { errorMessage } from '../../aws/errors.js';
 import { checkAgentHealth, judgeOutcome } from '../../health/check.js';
-import { describePermission, type HealthResult } from '../../health/result.js';
+import { describePermission, type HealthResult, type PermissionCheck } from '../../health/result.js';
 import { type PermissionProbe, permissionProbeFor } from '../../permission/check.js';
 import { invokeLocalAgent } from '../../probes/invoke.js';
 import { buildProbe } from '../../probes/prompt.js';
 import { resolveTargets } from '../../runtimes/discovery.js';
 import { HEALTH_PROBES, type HealthProbeName } from '../../settings.js';
 import type { CliContext } from '../context.js';
-import { describeError, EXIT, type ExitCode, jsonOption } from '../output.js';
+import { describeError, type ErrorContext, EXIT, type ExitCode, jsonOption } from '../output.js';
 
 export interface VerifyOptions {
   /** A deployed agent's runtime ARN. */
@@ -36,6 +36,8 @@ export interface VerifyDeps {
   controlClientFor?: (region: string) => BedrockAgentCoreControlClient;
   permissionProbe?: PermissionProbe;
   fetchImpl?: typeof fetch;
+  /** Where AWS calls go (AWS_ENDPOINT_URL), for error messages. */
+  errorContext?: ErrorContext;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: 
   }
 
   let result: HealthResult;
+  let errorContext: ErrorContext = deps.errorContext ?? {};
   if (options.local) {
     let url: URL;
     try {
@@ -76,6 +79,7 @@ export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: 
       io.err(`--local needs a URL such as http://localhost:8080 (got "${options.local}").`);
       return EXIT.usage;
     }
+    errorContext = { localAgent: url.href };
     const probe = newProbe();
     const started = performance.now();
     const outcome = await invokeLocalAgent({
@@ -114,19 +118,20 @@ export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: 
         permissionProbe: deps.permissionProbe,
       });
     } catch (error) {
-      const { exitCode, message } = describeError(error);
+      const { exitCode, message } = describeError(error, errorContext);
       io.err(message);
       return exitCode;
     }
-    // A caller who may not invoke the agent (no credentials, an expired SSO session, no permission) learns nothing
-    // about the agent: that is the caller's problem, worded and exited as for every other command.
-    const invokeError = invokeErrorOf(result);
-    if (invokeError) {
-      const { exitCode, message } = describeError(invokeError);
-      if (exitCode === EXIT.usage) {
-        io.err(message);
-        return exitCode;
-      }
+  }
+  // A caller who may not invoke the agent (no credentials, an expired SSO session, no permission, no connection, a
+  // wrong endpoint) learns nothing about the agent: that is the caller's problem, worded and exited as for every
+  // other command.
+  const invokeError = invokeErrorOf(result);
+  if (invokeError) {
+    const { exitCode, message } = describeError(invokeError, errorContext);
+    if (exitCode === EXIT.usage) {
+      io.err(message);
+      return exitCode;
     }
   }
 
@@ -137,13 +142,15 @@ export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: 
 /** The verdict as a person reads it. */
 export function renderResult(result: HealthResult): string {
   const status = result.verdict === 'healthy' ? 'HEALTHY' : `FAILING  ${result.reason ?? ''}`.trimEnd();
+  // A failed invocation has no reply: its excerpt is the error, which `why` already says in words.
+  const failedInvocation = result.reason === 'invoke-error';
   const rows: [string, string | undefined][] = [
     ['agent', result.agentRuntimeArn],
     ['role', result.roleArn],
     ['probe', result.probe],
-    ['why', result.detail],
-    ['reply', result.excerpt ? `"${result.excerpt}"` : undefined],
-    ['permission', result.permission ? describePermission(result.permission) : undefined],
+    ['why', failedInvocation ? describeInvocationFailure(result) : result.detail],
+    ['reply', result.excerpt && !failedInvocation ? `"${result.excerpt}"` : undefined],
+    ['permission', result.permission ? permissionLine(result.permission) : undefined],
     ['took', `${(result.durationMs / 1000).toFixed(1)} s`],
   ];
   return [
@@ -152,12 +159,36 @@ export function renderResult(result: HealthResult): string {
   ].join('\n');
 }
 
-/** The invocation's error as `describeError` reads it: its SDK name, and the excerpt without the name in front. */
+/** The permission probe's answer; when it could not run for want of a connection or a real AWS answer, in words. */
+function permissionLine(permission: PermissionCheck): string {
+  if (permission.status !== 'skipped') return describePermission(permission);
+  const described = describeError(new Error(permission.reason));
+  return described.exitCode === EXIT.usage ? `skipped (${described.message})` : describePermission(permission);
+}
+
+/**
+ * The invocation's error as `describeError` reads it: its SDK name, the excerpt without the name in front, and the
+ * HTTP status the detail names.
+ */
 function invokeErrorOf(result: HealthResult): Error | undefined {
   if (result.reason !== 'invoke-error' || !result.errorName) return undefined;
   const prefix = `${result.errorName}: `;
   const message = result.excerpt.startsWith(prefix) ? result.excerpt.slice(prefix.length) : result.excerpt;
-  return Object.assign(new Error(message), { name: result.errorName });
+  const status = Number(/\(HTTP (\d{3})\)/.exec(result.detail)?.[1]);
+  return Object.assign(new Error(message), {
+    name: result.errorName,
+    ...(status ? { $metadata: { httpStatusCode: status } } : {}),
+  });
+}
+
+/** The failed invocation in words: the agent's own HTTP status, or the service's error and what it said. */
+function describeInvocationFailure(result: HealthResult): string {
+  const status = /^HTTP (\d{3})$/.exec(result.errorName ?? '')?.[1];
+  if (status) {
+    return `The agent answered HTTP ${status} instead of a reply. Check that it is running and serves POST /invocations.`;
+  }
+  const error = invokeErrorOf(result);
+  return error ? `The invocation failed: ${describeError(error).message}` : result.detail;
 }
 
 interface VerifyFlags {
@@ -190,7 +221,9 @@ export function register(program: Command, ctx: CliContext): void {
         { ...flags, timeoutSeconds: Number.isFinite(timeoutSeconds) ? timeoutSeconds : Number.NaN },
         { out: (text) => ctx.io.stdout.write(`${text}\n`), err: (text) => ctx.io.stderr.write(`${text}\n`) },
         // Read-only: the permission probe reads the role, nothing is written and nothing is alerted.
-        config ? { permissionProbe: permissionProbeFor(ctx.clients.iam(config)) } : {},
+        config
+          ? { permissionProbe: permissionProbeFor(ctx.clients.iam(config)), errorContext: ctx.errorContext() }
+          : {},
       );
       ctx.exit(code);
     });

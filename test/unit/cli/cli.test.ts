@@ -67,7 +67,7 @@ describe('agentcore-guard CLI, in-process', () => {
     expect(stderr()).toContain("unknown option '--concurrent'");
   });
 
-  it('exits 2 and names the flag when --concurrency is not a positive number', async () => {
+  it('exits 2 and names the flag when --concurrency is not a whole number', async () => {
     // Prepare
     const { io, stderr } = captureIO();
 
@@ -76,7 +76,9 @@ describe('agentcore-guard CLI, in-process', () => {
 
     // Assess
     expect(code).toBe(2);
-    expect(stderr()).toBe('agentcore-guard: --concurrency must be a whole number of at least 1, not "many".\n');
+    expect(stderr()).toBe(
+      'agentcore-guard: --concurrency "many" is not valid: expected a whole number from 1 to 99.\n',
+    );
     expect(iamMock).not.toHaveReceivedCommand(ListRolesCommand);
   });
 
@@ -158,8 +160,6 @@ describe('agentcore-guard CLI, in-process', () => {
     // Prepare
     givenOneRoleWithoutOurPolicy();
     const { io, stderr } = captureIO(true);
-    // What cli-progress looks for on a terminal stream.
-    Object.assign(io.stderr, { isTTY: true, columns: 120 });
 
     // Act
     const code = await run(['sweep', '--dry-run'], io);
@@ -168,6 +168,28 @@ describe('agentcore-guard CLI, in-process', () => {
     expect(code).toBe(1);
     expect(stderr()).toMatch(/Sweeping roles \[.*\] 1\/1 \| 100% \| 0 failed/);
     expect(stderr()).not.toContain('[1/1] would-remediate');
+  });
+
+  it('remediate --dry-run shows, line by line, how a different stored policy would change', async () => {
+    // Prepare: the role carries a hand-applied policy of our name that grants logs:* on everything
+    givenOneRoleWithoutOurPolicy();
+    iamMock.on(GetRolePolicyCommand).resolves({
+      PolicyDocument: encodeURIComponent(
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:*', Resource: '*' }] }),
+      ),
+    });
+    const { io, stdout } = captureIO();
+
+    // Act
+    const code = await run(['remediate', '--role', `${prefix}a`, '--dry-run'], io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stdout()).toMatch(/is different and would change as below; dry run, nothing written\.\n/);
+    expect(stdout()).toMatch(/^ {2}- action +logs:\*$/m);
+    expect(stdout()).toMatch(/^ {2}\+ action +bedrock-agentcore:StartCodeInterpreterSession$/m);
+    expect(stdout()).toMatch(/^ {2}- resource +\*$/m);
+    expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
   });
 
   it('remediate refuses a role outside the prefixes with exit 2 and writes nothing', async () => {
