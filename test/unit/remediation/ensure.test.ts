@@ -61,6 +61,7 @@ describe('ensureCodeInterpreterPolicy', () => {
       roleName,
       policyName: 'CodeInterpreterAccess',
       previous: 'absent',
+      change: expect.any(Object),
     });
     expect(iamMock).toHaveReceivedCommandWith(PutRolePolicyCommand, {
       RoleName: roleName,
