@@ -69,6 +69,7 @@ export const roleArns = async (ctx: ResolverContext) =>
 export const policyProfile = (ctx: ResolverContext) => readParam(ctx, 'policyProfile');
 export const policyName = (ctx: ResolverContext) => readParam(ctx, 'policyName');
 export const dryRun = async (ctx: ResolverContext) => String(await readParam(ctx, 'dryRun'));
+export const removeFromUntrusted = async (ctx: ResolverContext) => String(await readParam(ctx, 'removeFromUntrusted'));
 export const customInterpreters = async (ctx: ResolverContext) => String(await readParam(ctx, 'customInterpreters'));
 
 // --- Alerts -----------------------------------------------------------------------------------------------------------

@@ -1,70 +1,127 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { parse } from '@aws-sdk/util-arn-parser';
+import { AlertNotDeliveredError, lazyNotifier, type Notifier } from '../src/alerts/notifier.js';
 import { createIamClient } from '../src/aws/clients.js';
 import { errorMessage, errorName } from '../src/aws/errors.js';
+import { InvocationClock, OutOfTimeError } from '../src/aws/time-budget.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { readRoleEvent } from '../src/events/role-event.js';
 import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../src/observability.js';
 import { ensureCodeInterpreterPolicy } from '../src/remediation/ensure.js';
-import type { RemediationOutcome } from '../src/remediation/outcome.js';
+import { roleAlertSubject } from '../src/remediation/finding-alert.js';
+import { isRoleFinding, type RemediationOutcome, type RoleFinding } from '../src/remediation/outcome.js';
 
-export type RemediateResult = RemediationOutcome | { status: 'rejected' | 'skipped-failed-call' };
+export type RemediateResult =
+  | RemediationOutcome
+  | { status: 'rejected'; reason: 'malformed' | 'foreign-account' }
+  | { status: 'skipped-failed-call' };
 
 export interface RemediateDeps {
   config: Config;
   iam: IAMClient;
+  /** The invocation's time, which the IAM client's retries and the wait for a new role respect. */
+  clock: InvocationClock;
+  /** Where a role that is not ours to write is reported; absent when no alerts topic is configured. */
+  notifier?: Notifier;
 }
 
 export function remediateDeps(config: Config = loadConfig()): RemediateDeps {
-  return { config, iam: createIamClient(config) };
+  const clock = new InvocationClock();
+  return {
+    config,
+    iam: createIamClient(config, { budget: clock }),
+    clock,
+    notifier: lazyNotifier({
+      region: config.region,
+      tableName: config.health.stateTableName,
+      topicArn: config.health.alertTopicArn,
+    }),
+  };
 }
 
 /**
- * CloudTrail `CreateRole` (and drift) events → `ensureCodeInterpreterPolicy`.
- * Bad events are logged once and acknowledged (retrying cannot fix them); AWS failures are thrown so that
- * Lambda's async retries and then the on-failure destination keep the event.
+ * CloudTrail `CreateRole`, `UpdateAssumeRolePolicy` and drift events → `ensureCodeInterpreterPolicy`.
+ * Bad events, and events of another account, are logged once and acknowledged (retrying cannot fix them); AWS
+ * failures are thrown so that Lambda's async retries and then the on-failure destination keep the event.
  */
-export function createRemediateHandler({ config, iam }: RemediateDeps): LambdaHandler<unknown, RemediateResult> {
-  return observed(async (event) => {
-    const read = readRoleEvent(event);
-    if (read.kind === 'malformed') {
-      logger.error('event rejected', { reason: 'malformed', problems: read.problems });
-      metrics.addMetric('RejectedEvent', MetricUnit.Count, 1);
-      return { status: 'rejected' };
-    }
-    if (read.kind === 'failed-call') {
-      logger.warn('event skipped', {
-        reason: 'failed-call',
-        eventId: read.eventId,
-        role: read.roleName,
-        errorCode: read.errorCode,
-      });
-      return { status: 'skipped-failed-call' };
-    }
-    const started = performance.now();
-    try {
-      const outcome = await ensureCodeInterpreterPolicy(read.role, { iam, settings: config });
-      logger.info('remediation finished', {
-        eventId: read.eventId,
-        eventName: read.eventName,
-        role: read.role.roleName,
-        outcome: outcome.status,
-        durationMs: Math.round(performance.now() - started),
-      });
-      metrics.addMetric(metricName(outcome.status), MetricUnit.Count, 1);
-      return outcome;
-    } catch (error) {
-      logger.error('remediation failed', {
-        eventId: read.eventId,
-        role: read.role.roleName,
-        errorName: errorName(error),
-        error: errorMessage(error),
-        durationMs: Math.round(performance.now() - started),
-      });
-      metrics.addMetric('Failed', MetricUnit.Count, 1);
-      throw error;
-    }
-  });
+export function createRemediateHandler(deps: RemediateDeps): LambdaHandler<unknown, RemediateResult> {
+  const { config, iam, clock } = deps;
+  return observed(
+    async (event, context) => {
+      const read = readRoleEvent(event);
+      if (read.kind === 'malformed') {
+        logger.error('event rejected', { reason: 'malformed', problems: read.problems });
+        metrics.addMetric('RejectedEvent', MetricUnit.Count, 1);
+        return { status: 'rejected', reason: 'malformed' };
+      }
+      const ownAccount = parse(context.invokedFunctionArn).accountId;
+      if (read.account !== ownAccount) {
+        // The rules take only this account's events; one that gets here anyway was put on the bus by someone.
+        logger.error('event rejected', { reason: 'foreign-account', eventId: read.eventId, account: read.account });
+        metrics.addMetric('RejectedEvent', MetricUnit.Count, 1);
+        return { status: 'rejected', reason: 'foreign-account' };
+      }
+      if (read.kind === 'failed-call') {
+        logger.warn('event skipped', {
+          reason: 'failed-call',
+          eventId: read.eventId,
+          role: read.roleName,
+          errorCode: read.errorCode,
+        });
+        return { status: 'skipped-failed-call' };
+      }
+      const started = performance.now();
+      try {
+        const outcome = await ensureCodeInterpreterPolicy(read.role, { iam, settings: config, budget: clock });
+        const log = isRoleFinding(outcome) ? logger.warn.bind(logger) : logger.info.bind(logger);
+        log('remediation finished', {
+          eventId: read.eventId,
+          eventName: read.eventName,
+          role: read.role.roleName,
+          outcome: outcome.status,
+          ...(isRoleFinding(outcome) ? { detail: findingDetail(outcome) } : {}),
+          durationMs: Math.round(performance.now() - started),
+        });
+        metrics.addMetric(metricName(outcome.status), MetricUnit.Count, 1);
+        if (isRoleFinding(outcome)) await report(outcome, deps.notifier);
+        return outcome;
+      } catch (error) {
+        const outOfTime = error instanceof OutOfTimeError || clock.remainingMs() === 0;
+        logger.error('remediation failed', {
+          eventId: read.eventId,
+          role: read.role.roleName,
+          errorName: errorName(error),
+          error: errorMessage(error),
+          outOfTime,
+          durationMs: Math.round(performance.now() - started),
+        });
+        metrics.addMetric(outOfTime ? 'OutOfTime' : 'Failed', MetricUnit.Count, 1);
+        throw error;
+      }
+    },
+    { clock },
+  );
 }
 
 export const handler = onFirstUse(() => createRemediateHandler(remediateDeps()));
+
+const findingDetail = (finding: RoleFinding) => (finding.status === 'untrusted' ? finding.reason : finding.path);
+
+/** One alert per role, through the alert state; a failure to alert fails the invocation, so it is retried. */
+async function report(finding: RoleFinding, notifier: Notifier | undefined): Promise<void> {
+  if (!notifier) return;
+  const outcome = await notifier.notify(
+    roleAlertSubject(
+      finding.status === 'untrusted'
+        ? { problem: 'untrusted', ...finding, detail: finding.reason }
+        : { problem: 'unsupported-path', ...finding, detail: finding.path },
+    ),
+  );
+  if (outcome.action === 'publish-failed') {
+    metrics.addMetric('AlertPublishFailed', MetricUnit.Count, 1);
+    throw new AlertNotDeliveredError(
+      `The alert for ${finding.roleName} could not be published (${outcome.error}); the event is retried.`,
+    );
+  }
+}

@@ -8,8 +8,6 @@ import {
   type SettingValue,
 } from './settings.js';
 
-// Kept for the modules that import them from here; their one definition is in settings.ts.
-
 export interface Config {
   /** Region the SDK uses; IAM itself is global. */
   region: string;
@@ -20,6 +18,8 @@ export interface Config {
   /** Grant the account's own (custom) Code Interpreters too, not only the AWS-managed ones. */
   customInterpreters: boolean;
   dryRun: boolean;
+  /** Delete our policy from a prefixed role that fails the trust gate (never any other policy). */
+  removeFromUntrusted: boolean;
   /** How long to keep retrying `NoSuchEntity` right after `CreateRole` (IAM is eventually consistent). */
   roleNotFoundRetryMs: number;
   /** SDK attempts per IAM call, throttling included. */
@@ -93,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     policyName: settings.read('policyName'),
     customInterpreters: settings.read('customInterpreters'),
     dryRun: settings.read('dryRun'),
+    removeFromUntrusted: settings.read('removeFromUntrusted'),
     roleNotFoundRetryMs: settings.read('roleNotFoundRetrySeconds') * 1000,
     iamMaxAttempts: settings.read('iamMaxAttempts'),
     sweepConcurrency: settings.read('sweepConcurrency'),

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 
 /** One Logger and one Metrics instance for the whole process. */
@@ -15,19 +15,38 @@ export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
 /**
  * What Powertools' `injectLambdaContext` and `logMetrics` middlewares do, without Middy at cold start: the invocation's
- * context on every log line, and its metrics flushed when it ends, however it ends.
+ * context on every log line, and its metrics flushed when it ends, however it ends. Also: the handler's clock is
+ * started from the context, and an invocation still running when its time is nearly spent says so (a log line and
+ * the OutOfTime metric) before Lambda stops the process without a word.
  */
-export function observed<E, R>(handle: LambdaHandler<E, R>): LambdaHandler<E, R> {
+export function observed<E, R>(
+  handle: LambdaHandler<E, R>,
+  options: { clock?: { start(context: Context): void } } = {},
+): LambdaHandler<E, R> {
   return async (event, context) => {
     logger.addContext(context);
+    options.clock?.start(context);
+    const watchdog = setTimeout(
+      () => {
+        logger.error('out of time', { remainingMs: context.getRemainingTimeInMillis() });
+        metrics.addMetric('OutOfTime', MetricUnit.Count, 1);
+        metrics.publishStoredMetrics();
+      },
+      Math.max(0, context.getRemainingTimeInMillis() - WATCHDOG_LEAD_MS),
+    );
+    watchdog.unref();
     try {
       return await handle(event, context);
     } finally {
+      clearTimeout(watchdog);
       // Not when there are none: Powertools would warn about an empty flush on every such invocation.
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }
+
+/** How long before Lambda's deadline a still-running invocation reports itself. */
+const WATCHDOG_LEAD_MS = 1_000;
 
 /**
  * A module's `handler`: built from its default dependencies on the first invocation (a settings error is then an

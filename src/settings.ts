@@ -195,6 +195,15 @@ export const SETTINGS = {
   dryRun: setting({ param: 'dryRun', env: 'DRY_RUN', read: booleanFlag(false) }),
   /** Grant the account's own (custom) Code Interpreters too; their code runs with their own role. */
   customInterpreters: setting({ param: 'customInterpreters', env: 'CUSTOM_INTERPRETERS', read: booleanFlag(false) }),
+  /**
+   * Delete our own policy from a prefixed role whose trust policy fails the trust gate. Off by default: a person
+   * decides, with the alert in hand, whether the role or its trust policy is what is wrong.
+   */
+  removeFromUntrusted: setting({
+    param: 'removeFromUntrusted',
+    env: 'REMOVE_FROM_UNTRUSTED',
+    read: booleanFlag(false),
+  }),
   roleNotFoundRetrySeconds: setting({
     env: 'ROLE_NOT_FOUND_RETRY_SECONDS',
     read: wholeNumber(DEFAULTS.roleNotFoundRetrySeconds),

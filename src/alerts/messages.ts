@@ -46,6 +46,83 @@ export interface AlertContext {
   previousReason?: string;
 }
 
+/** What an alert says, before it is laid out for e-mail and for chat. */
+export interface AlertContent {
+  kind: AlertKind;
+  /** The alert state's key. */
+  about: string;
+  /** The e-mail subject reads `[agentcore-guard] <label>: <name>`. */
+  label: string;
+  name: string;
+  headline: string;
+  /** Label and value, shown as an aligned list; undefined values are left out. */
+  facts: [string, string | undefined][];
+  /** What happened, one or two sentences. */
+  what: string;
+  /** Verbatim blocks a person copies: a policy document, a command. */
+  blocks?: { title: string; body: string }[];
+  nextSteps: string[];
+  /** The last line of the e-mail: when the reader will hear of this again. */
+  closing: string;
+  /** Groups the chat thread: an ARN. */
+  thread: string;
+  eventType: string;
+  keywords: string[];
+  relatedResources: string[];
+  additionalContext: Record<string, string>;
+}
+
+/** Lays an alert out as plain text (e-mail) and as the chat notification, from one description. */
+export function composeAlert(content: AlertContent): AlertMessage {
+  const facts = content.facts.filter((f): f is [string, string] => Boolean(f[1]));
+  const width = Math.max(0, ...facts.map(([k]) => k.length)) + 2;
+  const blocks = content.blocks ?? [];
+  const text = [
+    `agentcore-guard: ${content.headline}`,
+    '',
+    ...facts.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`),
+    '',
+    'What happened:',
+    `  ${content.what}`,
+    ...blocks.flatMap((b) => ['', `${b.title}:`, ...b.body.split('\n').map((line) => `  ${line}`)]),
+    '',
+    'Next steps:',
+    ...content.nextSteps.map((step) => `  - ${step}`),
+    '',
+    content.closing,
+  ].join('\n');
+  const description = [
+    `*${escapeMrkdwn(content.what)}*`,
+    ...facts.map(([k, v]) => `${k}: \`${escapeMrkdwn(v)}\``),
+    ...blocks.map((b) => `${b.title}:\n\`\`\`${escapeMrkdwn(b.body)}\`\`\``),
+  ].join('\n');
+  const icon = content.kind === 'recovered' ? ':large_green_circle:' : ':red_circle:';
+  return {
+    kind: content.kind,
+    about: content.about,
+    subject: asciiSubject(`[agentcore-guard] ${content.label}: ${content.name}`),
+    text,
+    chat: {
+      version: '1.0',
+      source: 'custom',
+      content: {
+        textType: 'client-markdown',
+        title: `${icon} ${content.headline}`,
+        description,
+        nextSteps: content.nextSteps,
+        keywords: content.keywords,
+      },
+      metadata: {
+        threadId: threadIdFor(content.thread),
+        summary: content.headline,
+        eventType: content.eventType,
+        relatedResources: content.relatedResources,
+        additionalContext: { kind: content.kind, ...content.additionalContext },
+      },
+    },
+  };
+}
+
 /**
  * One SNS message for every subscriber (`MessageStructure: 'json'`): SNS hands each protocol its own key and
  * falls back to `default`. People read `default` and `email`: plain text (and a one-line `sms`). The chat

@@ -9,7 +9,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { Config } from '../config.js';
-import { IamRetryStrategy } from './iam-retry.js';
+import { IAM_REQUEST_TIMEOUT_MS, IamRetryStrategy } from './iam-retry.js';
+import type { TimeBudget } from './time-budget.js';
 
 /**
  * In Lambda the role's credentials are always in the environment: resolve them there directly instead of walking the
@@ -24,16 +25,19 @@ export function credentialsFor(config: Partial<Pick<Config, 'credentialSource'>>
 /**
  * The one place IAM clients are built. IAM is global: the SDK resolves its endpoint from any region
  * of the partition; `AWS_ENDPOINT_URL` (moto, a proxy) is honoured by the SDK itself.
- * Retries: adaptive rate limiting, and throttling never runs out of retries before its attempts do (iam-retry.ts).
+ * Retries: adaptive rate limiting, and throttling never runs out of retries before its attempts do (iam-retry.ts);
+ * no retry is started that the invocation's `budget` could not see through, and no request waits forever.
  */
 export function createIamClient(
   config: Pick<Config, 'region' | 'iamMaxAttempts'> & Partial<Pick<Config, 'credentialSource'>>,
+  options: { budget?: TimeBudget } = {},
 ): IAMClient {
   return new IAMClient({
     ...credentialsFor(config),
     region: config.region,
     maxAttempts: config.iamMaxAttempts,
-    retryStrategy: new IamRetryStrategy(config.iamMaxAttempts),
+    retryStrategy: new IamRetryStrategy(config.iamMaxAttempts, { budget: options.budget }),
+    requestHandler: { requestTimeout: IAM_REQUEST_TIMEOUT_MS, connectionTimeout: 3_000 },
   });
 }
 

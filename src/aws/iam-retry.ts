@@ -1,5 +1,6 @@
 import { DefaultRateLimiter } from '@smithy/core/retry';
 import type { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from '@smithy/types';
+import { NO_TIME_LIMIT, type TimeBudget } from './time-budget.js';
 
 // The SDK's own figures (retries-2026): first backoff 50 ms, 1 s after throttling, at most 20 s; a 500-token quota.
 const TRANSIENT_BASE_MS = 50;
@@ -8,6 +9,8 @@ const MAX_DELAY_MS = 20_000;
 const OUTAGE_QUOTA = 500;
 const TRANSIENT_COST = 14;
 const SUCCESS_REFILL = 1;
+/** How long one IAM request may take before it is given up (and retried): see `createIamClient`. */
+export const IAM_REQUEST_TIMEOUT_MS = 10_000;
 
 /** The part of the SDK's adaptive rate limiter this strategy uses. */
 export interface RateLimiter {
@@ -47,14 +50,16 @@ export class IamRetryStrategy implements RetryStrategyV2 {
   readonly mode = 'adaptive';
   private readonly rateLimiter: RateLimiter;
   private readonly random: () => number;
+  private readonly budget: TimeBudget;
   private capacity = OUTAGE_QUOTA;
 
   constructor(
     private readonly maxAttempts: number,
-    options: { rateLimiter?: RateLimiter; random?: () => number } = {},
+    options: { rateLimiter?: RateLimiter; random?: () => number; budget?: TimeBudget } = {},
   ) {
     this.rateLimiter = options.rateLimiter ?? new DefaultRateLimiter();
     this.random = options.random ?? Math.random;
+    this.budget = options.budget ?? NO_TIME_LIMIT;
   }
 
   async acquireInitialRetryToken(): Promise<StandardRetryToken> {
@@ -77,6 +82,11 @@ export class IamRetryStrategy implements RetryStrategyV2 {
       this.random() * Math.min(MAX_DELAY_MS, (throttled ? THROTTLING_BASE_MS : TRANSIENT_BASE_MS) * 2 ** (retries - 1));
     const hinted = errorInfo.retryAfterHint ? errorInfo.retryAfterHint.getTime() - Date.now() : 0;
     const delay = Math.min(MAX_DELAY_MS, Math.max(backoff, hinted));
+    // A retry that could not finish before the invocation's time is spent is not started: the caller gets IAM's
+    // error while there is still time to log it, count it and hand the event back for a later delivery.
+    if (delay + IAM_REQUEST_TIMEOUT_MS > this.budget.remainingMs()) {
+      throw new RetriesExhaustedError(`No retry for ${errorInfo.errorType}: the invocation's time is nearly spent.`);
+    }
     await this.rateLimiter.getSendToken();
     return new IamRetryToken(retries, delay, cost);
   }

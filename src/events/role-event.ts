@@ -4,14 +4,21 @@ import * as v from 'valibot';
 import { parseRoleArn } from '../aws/arn.js';
 import type { RoleRef } from '../roles/role.js';
 
+/**
+ * The IAM calls the rules deliver: a new role, a changed trust policy (the trust gate must look again), and a change
+ * to our inline policy (drift).
+ */
+export const ROLE_EVENT_NAMES = ['CreateRole', 'UpdateAssumeRolePolicy', 'PutRolePolicy', 'DeleteRolePolicy'] as const;
+
 /** The parts of an EventBridge "AWS API Call via CloudTrail" event for IAM that we rely on. */
 const RoleApiCallEvent = v.object({
   id: v.string(),
+  account: v.pipe(v.string(), v.regex(/^\d{12}$/)),
   source: v.literal('aws.iam'),
   'detail-type': v.literal('AWS API Call via CloudTrail'),
   detail: v.object({
     eventSource: v.literal('iam.amazonaws.com'),
-    eventName: v.picklist(['CreateRole', 'PutRolePolicy', 'DeleteRolePolicy']),
+    eventName: v.picklist(ROLE_EVENT_NAMES),
     eventID: v.optional(v.string()),
     errorCode: v.optional(v.string()),
     errorMessage: v.optional(v.string()),
@@ -21,18 +28,26 @@ const RoleApiCallEvent = v.object({
 });
 
 export type RoleEventResult =
-  | { kind: 'role'; eventId: string; eventName: string; role: RoleRef }
-  | { kind: 'failed-call'; eventId: string; eventName: string; roleName: string; errorCode: string }
+  /** `account`: the account the call was made in, as the event says; the handler holds it against its own. */
+  | { kind: 'role'; eventId: string; eventName: string; account: string; role: RoleRef }
+  | { kind: 'failed-call'; eventId: string; eventName: string; account: string; roleName: string; errorCode: string }
   | { kind: 'malformed'; problems: string[] };
 
 /** Never throws: anything that is not a well-formed IAM role event comes back as `malformed`. */
 export function readRoleEvent(event: unknown): RoleEventResult {
   const parsed = parse(event, undefined, RoleApiCallEvent, true);
   if (!parsed.success) return { kind: 'malformed', problems: describeIssues(parsed.error) };
-  const { id, detail } = parsed.data;
+  const { id, account, detail } = parsed.data;
   const roleName = detail.requestParameters.roleName;
   if (detail.errorCode !== undefined) {
-    return { kind: 'failed-call', eventId: id, eventName: detail.eventName, roleName, errorCode: detail.errorCode };
+    return {
+      kind: 'failed-call',
+      eventId: id,
+      eventName: detail.eventName,
+      account,
+      roleName,
+      errorCode: detail.errorCode,
+    };
   }
   const roleArn = detail.responseElements?.role?.arn;
   if (roleArn !== undefined && !namesRole(roleArn, roleName)) {
@@ -45,7 +60,9 @@ export function readRoleEvent(event: unknown): RoleEventResult {
     kind: 'role',
     eventId: id,
     eventName: detail.eventName,
-    role: roleArn ? { roleName, roleArn } : { roleName },
+    account,
+    // Only the name: what the role is, and where, is asked of IAM (an event's ARN may be forged).
+    role: { roleName },
   };
 }
 
@@ -60,9 +77,14 @@ function namesRole(roleArn: string, roleName: string): boolean {
 /** Powertools' ParseError carries the schema's issues (Standard Schema shape) as its cause. */
 function describeIssues(error: Error): string[] {
   const issues = Array.isArray(error.cause) ? (error.cause as StandardSchemaV1.Issue[]) : [];
-  if (issues.length === 0) return [error.message];
+  if (issues.length === 0) return [clip(error.message)];
   return issues.slice(0, 5).map((issue) => {
     const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
-    return `${path || '(event)'}: ${issue.message}`;
+    return clip(`${path || '(event)'}: ${issue.message}`);
   });
 }
+
+/** A schema message quotes the value it refused, which an event can make megabytes long. */
+const MAX_PROBLEM_LENGTH = 300;
+const clip = (text: string) =>
+  text.length <= MAX_PROBLEM_LENGTH ? text : `${text.slice(0, MAX_PROBLEM_LENGTH)}… (${text.length} characters)`;

@@ -142,7 +142,7 @@ async function checkPermission(target: AgentTarget, deps: HealthDeps): Promise<P
   if (report.allowed || !deps.selfHeal || explicitlyDenied) return check;
   try {
     const outcome = await ensureCodeInterpreterPolicy(
-      { roleName: parseRoleArn(target.roleArn).roleName, roleArn: target.roleArn },
+      { roleName: parseRoleArn(target.roleArn).roleName },
       deps.selfHeal,
     );
     logger.info('self-heal finished', { role: outcome.roleName, outcome: outcome.status });

@@ -1,4 +1,5 @@
 import {
+  DeleteRolePolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   type IAMClient,
@@ -9,8 +10,9 @@ import {
   type Role,
 } from '@aws-sdk/client-iam';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
-import { InvalidRoleArnError, parseRoleArn } from '../aws/arn.js';
+import { parseRoleArn, type RoleArnParts } from '../aws/arn.js';
 import { errorName, isNoSuchEntity } from '../aws/errors.js';
+import { NO_TIME_LIMIT, OutOfTimeError, type TimeBudget } from '../aws/time-budget.js';
 import type { Config } from '../config.js';
 import { samePolicy } from '../policy/canonical.js';
 import { diffPolicy } from '../policy/diff.js';
@@ -22,19 +24,23 @@ import {
   type InlinePolicySizes,
   policySize,
 } from '../policy/size.js';
-import { isExcluded, isManagedRoleName } from '../roles/ownership.js';
+import { isExcluded, isManagedRoleName, ROLE_PATH } from '../roles/ownership.js';
 import type { RoleRef } from '../roles/role.js';
-import type { RemediationOutcome } from './outcome.js';
+import { assessTrust } from '../roles/trust.js';
+import { POLICY_PROFILES } from '../settings.js';
+import type { RemediationOutcome, RoleFinding } from './outcome.js';
 
 export type RemediationSettings = Pick<
   Config,
   'rolePrefixes' | 'policyProfile' | 'policyName' | 'dryRun' | 'roleNotFoundRetryMs'
 > &
-  Partial<Pick<Config, 'customInterpreters'>>;
+  Partial<Pick<Config, 'customInterpreters' | 'removeFromUntrusted'>>;
 
 export interface RemediationDeps {
   iam: IAMClient;
   settings: RemediationSettings;
+  /** The invocation's time: waiting for a new role to appear stops when it is spent. */
+  budget?: TimeBudget;
   /** Injected so tests need not wait out IAM's eventual consistency. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -42,40 +48,40 @@ export interface RemediationDeps {
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Makes sure `role` carries our Code Interpreter inline policy, writing only when it is absent or different.
- * Reads: our policy first (one call for a compliant role); the role itself (ARN, exclusion tag) and the sizes
- * of the other inline policies only when a write is due. Other policies are never changed.
+ * Makes sure a role of ours carries our Code Interpreter inline policy, writing only when it is absent or different.
+ * The one function that writes to a role. Ours means: a configured name prefix, path `/`, and a trust policy that
+ * lets only AgentCore assume it for this account (`assessTrust`); partition and account come from IAM's ARN.
+ *
+ * Reads: the role (GetRole, unless the caller's listing already described it) and our policy: two calls for a
+ * compliant role named by an event, one in a sweep. The tags (exclusion) and the sizes of the other inline policies
+ * only when a write is due. Other policies are never changed.
  */
-export async function ensureCodeInterpreterPolicy(role: RoleRef, deps: RemediationDeps): Promise<RemediationOutcome> {
+export async function ensureCodeInterpreterPolicy(ref: RoleRef, deps: RemediationDeps): Promise<RemediationOutcome> {
   const { iam, settings } = deps;
-  const { roleName } = role;
+  const { roleName } = ref;
   const policyName = settings.policyName;
   if (!isManagedRoleName(roleName, settings.rolePrefixes)) return { status: 'ignored', roleName };
 
-  let described: Role | undefined;
+  let role: Role | undefined = ref.described;
   let waitedMs = 0;
-  const describe = async (): Promise<Role | undefined> => {
-    if (described) return described;
-    const found = await getRoleWaitingForConsistency(roleName, deps);
-    waitedMs = found.waitedMs;
-    described = found.role;
-    return described;
-  };
+  if (!role) ({ role, waitedMs } = await getRoleWaitingForConsistency(roleName, deps));
+  if (!role) return { status: 'role-not-found', roleName, waitedMs };
+  const arn = parseRoleArn(role.Arn ?? '');
+  const identity = { roleName, roleArn: role.Arn ?? '', roleId: role.RoleId ?? '' };
+  if (arn.path !== ROLE_PATH) return { status: 'unsupported-path', ...identity, path: arn.path };
 
-  const roleArn = role.roleArn ?? (await describe())?.Arn;
-  if (!roleArn) return { status: 'role-not-found', roleName, waitedMs };
-  const arnParts = parseRoleArn(roleArn);
-  if (arnParts.roleName !== roleName) {
-    throw new InvalidRoleArnError(`Role ARN ${roleArn} does not name role ${roleName}; the event is inconsistent.`);
-  }
-  const desired = buildPolicyDocument(settings.policyProfile, arnParts, settings);
-
+  const desired = buildPolicyDocument(settings.policyProfile, arn, { customInterpreters: settings.customInterpreters });
   const current = await getInlinePolicy(iam, roleName, policyName);
+  const trust = assessTrust(role.AssumeRolePolicyDocument, arn.account);
+  if (!trust.trusted) return untrusted(identity, trust.reason, current, arn, deps);
   if (current && samePolicy(current, desired)) return { status: 'compliant', roleName, policyName };
 
-  const found = await describe();
-  if (!found) return { status: 'role-not-found', roleName, waitedMs };
-  if (isExcluded(found.Tags)) return { status: 'excluded', roleName };
+  // A listing has no tags: the exclusion tag is read from IAM before any write.
+  if (!role.Tags) {
+    role = await getRole(iam, roleName);
+    if (!role) return { status: 'role-not-found', roleName, waitedMs };
+  }
+  if (isExcluded(role.Tags)) return { status: 'excluded', roleName };
 
   const desiredText = JSON.stringify(desired);
   const sizes = { ours: policySize(desiredText), others: await otherInlinePolicySizes(iam, roleName, policyName) };
@@ -93,6 +99,32 @@ export async function ensureCodeInterpreterPolicy(role: RoleRef, deps: Remediati
   });
   await iam.send(put);
   return { status: 'remediated', roleName, policyName, previous, change };
+}
+
+/**
+ * A prefixed role that fails the trust gate: nothing is written. When it already holds our policy (say, its trust
+ * policy was changed after we wrote) and removal is switched on, our policy (and only a document one of our profiles
+ * writes, never a policy of another's that shares the name) is deleted.
+ */
+async function untrusted(
+  identity: { roleName: string; roleArn: string; roleId: string },
+  reason: string,
+  current: PolicyDocument | undefined,
+  arn: RoleArnParts,
+  { iam, settings }: RemediationDeps,
+): Promise<RoleFinding> {
+  const ours =
+    current !== undefined &&
+    POLICY_PROFILES.flatMap((profile) => [
+      buildPolicyDocument(profile, arn, { customInterpreters: false }),
+      buildPolicyDocument(profile, arn, { customInterpreters: true }),
+    ]).some((document) => samePolicy(current, document));
+  let removed = false;
+  if (ours && settings.removeFromUntrusted && !settings.dryRun) {
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: identity.roleName, PolicyName: settings.policyName }));
+    removed = true;
+  }
+  return { status: 'untrusted', ...identity, reason, carriesOurPolicy: current !== undefined, removed };
 }
 
 /**
@@ -125,31 +157,45 @@ async function getInlinePolicy(
     );
     return raw ? decodePolicyDocument(raw) : undefined;
   } catch (error) {
-    // Missing policy, or a role IAM does not show yet: both are settled by `describe` before any write.
     if (isNoSuchEntity(error)) return undefined;
     throw error;
   }
 }
 
-/** Right after `CreateRole`, IAM may still answer `NoSuchEntity`: back off until the budget is spent. */
+/**
+ * Right after `CreateRole`, IAM may still answer `NoSuchEntity`: back off until the retry budget is spent. Running
+ * out of the invocation's time first is an `OutOfTimeError`, so the event is delivered again rather than dropped.
+ */
 async function getRoleWaitingForConsistency(
   roleName: string,
-  { iam, settings, sleep = realSleep }: RemediationDeps,
+  { iam, settings, budget = NO_TIME_LIMIT, sleep = realSleep }: RemediationDeps,
 ): Promise<{ role: Role | undefined; waitedMs: number }> {
   let waitedMs = 0;
   let delay = 250;
   for (;;) {
-    try {
-      const { Role: found } = await iam.send(new GetRoleCommand({ RoleName: roleName }));
-      return { role: found, waitedMs };
-    } catch (error) {
-      if (!isNoSuchEntity(error)) throw error;
-      if (waitedMs >= settings.roleNotFoundRetryMs) return { role: undefined, waitedMs };
-      const wait = Math.min(delay, settings.roleNotFoundRetryMs - waitedMs);
-      await sleep(wait);
-      waitedMs += wait;
-      delay = Math.min(delay * 2, 4_000);
+    const found = await getRole(iam, roleName);
+    if (found) return { role: found, waitedMs };
+    if (waitedMs >= settings.roleNotFoundRetryMs) return { role: undefined, waitedMs };
+    const wait = Math.min(delay, settings.roleNotFoundRetryMs - waitedMs);
+    if (wait >= budget.remainingMs()) {
+      throw new OutOfTimeError(
+        `Role ${roleName} was not visible in IAM yet, and the invocation has no time left to wait for it; ` +
+          'the event will be delivered again.',
+      );
     }
+    await sleep(wait);
+    waitedMs += wait;
+    delay = Math.min(delay * 2, 4_000);
+  }
+}
+
+/** The role as IAM describes it (ARN, path, trust policy, tags); undefined when IAM does not know it. */
+async function getRole(iam: IAMClient, roleName: string): Promise<Role | undefined> {
+  try {
+    return (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role;
+  } catch (error) {
+    if (isNoSuchEntity(error)) return undefined;
+    throw error;
   }
 }
 

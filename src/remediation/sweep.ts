@@ -1,6 +1,8 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
 import { errorMessage, errorName } from '../aws/errors.js';
+import type { TimeBudget } from '../aws/time-budget.js';
+import { InlinePolicySizeLimitError } from '../policy/size.js';
 import { listManagedRoles } from '../roles/listing.js';
 import { DEFAULTS } from '../settings.js';
 import { ensureCodeInterpreterPolicy, type RemediationSettings } from './ensure.js';
@@ -8,8 +10,16 @@ import { REMEDIATION_STATUSES, type RemediationOutcome, type RemediationStatus }
 
 export interface SweepFailure {
   roleName: string;
+  /** From the listing, for the alert a permanent failure gets. */
+  roleArn?: string;
+  roleId?: string;
   errorName?: string | undefined;
   error: string;
+  /**
+   * Retrying cannot fix it (the role's inline policies leave no room for ours): reported once, and not a reason to
+   * fail the run. Anything else (throttling, an outage) is transient: the next run tries again.
+   */
+  permanent: boolean;
 }
 
 /** One role's entry in a sweep: what `ensureCodeInterpreterPolicy` returned, or why it threw. */
@@ -22,6 +32,8 @@ export interface SweepSummary {
   matched: number;
   counts: Record<RemediationStatus, number>;
   failed: number;
+  /** Of `failed`, those that retrying cannot fix. */
+  failedPermanently: number;
   failures: SweepFailure[];
   /** One entry per matched role, in listing order. */
   results: SweepResult[];
@@ -39,6 +51,8 @@ export interface SweepOptions {
   /** Roles handled at once; IAM's quota is account-wide, so keep it small. */
   concurrency?: number;
   onProgress?: (progress: SweepProgress) => void;
+  /** The invocation's time (the reconcile function's). */
+  budget?: TimeBudget;
   /** Passed through to `ensureCodeInterpreterPolicy` (tests). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -56,7 +70,7 @@ export function emptyCounts(): Record<RemediationStatus, number> {
  * recorded and the sweep goes on; the caller decides what a failure means (the Lambda throws at the end).
  */
 export async function sweepRoles(options: SweepOptions): Promise<SweepSummary> {
-  const { iam, onProgress, sleep } = options;
+  const { iam, onProgress, sleep, budget } = options;
   // Listed roles exist: a NoSuchEntity now means deleted since, not IAM catching up after CreateRole (the
   // CreateRole rule covers new roles), so the sweep does not wait for it.
   const settings = { ...options.settings, roleNotFoundRetryMs: 0 };
@@ -78,13 +92,20 @@ export async function sweepRoles(options: SweepOptions): Promise<SweepSummary> {
     listing.roles.map((role, index) =>
       limit(async () => {
         try {
-          const outcome = await ensureCodeInterpreterPolicy(role, sleep ? { iam, settings, sleep } : { iam, settings });
+          const outcome = await ensureCodeInterpreterPolicy(role, { iam, settings, budget, sleep });
           results[index] = outcome;
           counts[outcome.status] += 1;
           done += 1;
           onProgress?.({ kind: 'outcome', done, total, outcome });
         } catch (error) {
-          const failure = { roleName: role.roleName, errorName: errorName(error), error: errorMessage(error) };
+          const failure: SweepFailure = {
+            roleName: role.roleName,
+            roleArn: role.described?.Arn,
+            roleId: role.described?.RoleId,
+            errorName: errorName(error),
+            error: errorMessage(error),
+            permanent: error instanceof InlinePolicySizeLimitError,
+          };
           failures.push(failure);
           results[index] = { status: 'failed', ...failure };
           done += 1;
@@ -98,6 +119,7 @@ export async function sweepRoles(options: SweepOptions): Promise<SweepSummary> {
     matched: total,
     counts,
     failed: failures.length,
+    failedPermanently: failures.filter((f) => f.permanent).length,
     failures,
     results,
     durationMs: Math.round(performance.now() - started),

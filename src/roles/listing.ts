@@ -6,7 +6,7 @@ import type { RoleRef } from './role.js';
 export const LIST_ROLES_PAGE_SIZE = 1_000;
 
 export interface RoleListing {
-  /** Roles whose name starts with one of the prefixes, with the ARN ListRoles gave (saves a GetRole each). */
+  /** Roles whose name starts with one of the prefixes, as ListRoles described them (saves a GetRole each). */
   roles: RoleRef[];
   /** Every role seen, matching or not. */
   scanned: number;
@@ -30,7 +30,7 @@ export async function listManagedRoles(
     for (const role of page.Roles ?? []) {
       scanned += 1;
       if (role.RoleName && isManagedRoleName(role.RoleName, prefixes)) {
-        roles.push(role.Arn ? { roleName: role.RoleName, roleArn: role.Arn } : { roleName: role.RoleName });
+        roles.push({ roleName: role.RoleName, described: role });
       }
     }
   }

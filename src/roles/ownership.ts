@@ -1,5 +1,8 @@
 import type { Tag } from '@aws-sdk/client-iam';
 
+/** Our roles sit at the root: a role at a path is outside the functions' IAM scope (an explicit Deny). */
+export const ROLE_PATH = '/';
+
 /** A role tagged with this key and value `true` is never written to. */
 export const EXCLUDE_TAG_KEY = 'agentcore-guard:exclude';
 

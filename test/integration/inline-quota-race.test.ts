@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InlinePolicySizeLimitError } from '../../src/policy/size.js';
 import { ensureCodeInterpreterPolicy } from '../../src/remediation/ensure.js';
 import { iamError, iamResult, startFakeIam } from '../support/fake-iam.js';
+import { remediationSettings, toolkitTrustPolicy } from '../support/iam-fixtures.js';
 
 // moto cannot race a second writer, so this is a focused local fake of IAM's query protocol on 127.0.0.1: the role
 // has room when measured, and PutRolePolicy then answers 409 LimitExceeded, as IAM does when another writer won.
@@ -21,7 +22,8 @@ function respond(action: string): [number, string] {
         iamResult(
           'GetRole',
           `<Role><Path>/</Path><RoleName>${roleName}</RoleName><RoleId>AROA</RoleId><Arn>${roleArn}</Arn>` +
-            '<CreateDate>2026-11-26T08:00:00Z</CreateDate></Role>',
+            `<CreateDate>2026-11-26T08:00:00Z</CreateDate><AssumeRolePolicyDocument>${encodeURIComponent(toolkitTrustPolicy())}</AssumeRolePolicyDocument>` +
+            '<Tags/></Role>',
         ),
       ];
     case 'ListRolePolicies':
@@ -51,15 +53,9 @@ afterAll(async () => {
 describe('a write that IAM refuses for the inline policy quota', () => {
   it('fails at once with the size error instead of being retried as throttling', async () => {
     // Prepare
-    const settings = {
-      rolePrefixes: ['AmazonBedrockAgentCoreSDKRuntime-'],
-      policyProfile: 'least-privilege' as const,
-      policyName: 'CodeInterpreterAccess',
-      dryRun: false,
-      roleNotFoundRetryMs: 0,
-    };
+    const settings = remediationSettings();
     // Act
-    const attempt = ensureCodeInterpreterPolicy({ roleName, roleArn }, { iam, settings });
+    const attempt = ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(InlinePolicySizeLimitError);
     await expect(attempt).rejects.toThrow(/IAM refused the write \(LimitExceeded\)/);

@@ -70,7 +70,7 @@ describe('remediate handler against a real IAM emulator', () => {
     expect(samePolicy(await storedPolicy(roleName), expected)).toBe(true);
   });
 
-  it('writes nothing on a second delivery of the same event', async () => {
+  it('writes nothing on a second delivery of the same event, after two reads', async () => {
     // Prepare
     await createToolkitRole(iam, roleName);
     const event = createRoleEvent(roleName);
@@ -80,7 +80,8 @@ describe('remediate handler against a real IAM emulator', () => {
     const result = await handler(event);
     // Assess
     expect(result).toMatchObject({ status: 'compliant' });
-    expect(Object.fromEntries(counts)).toEqual({ GetRolePolicy: 1 });
+    // The role itself (who it trusts, where it sits) and our policy: the most a compliant role may cost an event.
+    expect(Object.fromEntries(counts)).toEqual({ GetRole: 1, GetRolePolicy: 1 });
   });
 
   it('ends ten concurrent invocations for one role with one correct policy and no error', async () => {

@@ -172,7 +172,7 @@ afterAll(async () => {
 });
 
 describe('serverless package', () => {
-  it("filters the CreateRole rule on this account's aws.iam CloudTrail calls, one name prefix per prefix, successes only", () => {
+  it("filters the CreateRole rule on this account's CreateRole and UpdateAssumeRolePolicy calls, one name prefix per prefix, successes only", () => {
     // Act
     const rule = ruleNamed('-create-role');
 
@@ -184,7 +184,7 @@ describe('serverless package', () => {
       account: [{ Ref: 'AWS::AccountId' }],
       detail: {
         eventSource: ['iam.amazonaws.com'],
-        eventName: ['CreateRole'],
+        eventName: ['CreateRole', 'UpdateAssumeRolePolicy'],
         requestParameters: { roleName: PREFIXES.map((prefix) => ({ prefix })) },
         errorCode: [{ exists: false }],
       },
@@ -289,8 +289,7 @@ describe('serverless package', () => {
   it('runs the function on Node.js 22 or 24 with a timeout above the NoSuchEntity retry budget', () => {
     // Act
     const fn = template.Resources[functionId('Remediate')] as Resource;
-    const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
-    const settings = loadConfig(env);
+    const settings = loadConfig(environmentOf(template, functionId('Remediate')));
 
     // Assess
     expect(fn.Properties.Runtime).toMatch(/^nodejs(22|24)\.x$/);
@@ -372,7 +371,7 @@ describe('serverless package', () => {
     // Act
     const schedule = ruleNamed('-reconcile');
     const fn = template.Resources[reconcileId] as Resource;
-    const settings = loadConfig((fn.Properties.Environment as { Variables: Record<string, string> }).Variables);
+    const settings = loadConfig(environmentOf(template, reconcileId));
     const alarm = resourcesOfType('AWS::CloudWatch::Alarm')
       .map(([, a]) => a.Properties)
       .find((a) => JSON.stringify(a.Dimensions).includes(`"${reconcileId}"`));
@@ -685,9 +684,12 @@ describe('serverless package: the trust boundary in the template', () => {
     }
 
     // Assess: remediate and reconcile write; the health check writes when self-heal is on (a conditional Allow).
+    // Remediate and reconcile also delete our policy from an untrusted role under removeFromUntrusted (a conditional Allow).
     expect(checked.sort()).toEqual([
       'HealthcheckRole iam:PutRolePolicy',
+      'ReconcileRole iam:DeleteRolePolicy',
       'ReconcileRole iam:PutRolePolicy',
+      'RemediateRole iam:DeleteRolePolicy',
       'RemediateRole iam:PutRolePolicy',
     ]);
   });
@@ -767,7 +769,8 @@ describe('serverless package: who may publish to the alerts topic', () => {
     // Act
     const decisions = Object.fromEntries(roles.map((r) => [r, publish({ arn: functionRoleArn(r) })]));
     // Assess
-    expect(granted).toEqual(['HealthcheckRole']);
+    // Remediate and reconcile alert on roles that are not theirs to write; the health check on failing agents.
+    expect(granted.sort()).toEqual(['HealthcheckRole', 'ReconcileRole', 'RemediateRole']);
     expect(decisions).toEqual(
       Object.fromEntries(roles.map((r) => [r, granted.includes(r) ? 'allowed' : 'explicitDeny'])),
     );

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
 import { sweepRoles } from '../../src/remediation/sweep.js';
 import { iamError, iamResult, startFakeIam } from '../support/fake-iam.js';
+import { toolkitTrustPolicy } from '../support/iam-fixtures.js';
 
 // moto cannot be made to throttle, so this is a focused local fake of the two IAM query-protocol calls a sweep of
 // one compliant role makes, on 127.0.0.1: ListRoles, and GetRolePolicy answering `Throttling` a set number of times.
@@ -21,7 +22,8 @@ function respond(action: string): [number, string] {
       iamResult(
         'ListRoles',
         `<IsTruncated>false</IsTruncated><Roles><member><Path>/</Path><RoleName>${roleName}</RoleName>` +
-          `<RoleId>AROAEXAMPLE</RoleId><Arn>${roleArn}</Arn><CreateDate>2026-11-26T08:00:00Z</CreateDate></member></Roles>`,
+          `<RoleId>AROAEXAMPLE</RoleId><Arn>${roleArn}</Arn><CreateDate>2026-11-26T08:00:00Z</CreateDate>` +
+          `<AssumeRolePolicyDocument>${encodeURIComponent(toolkitTrustPolicy())}</AssumeRolePolicyDocument></member></Roles>`,
       ),
     ];
   }
@@ -77,7 +79,9 @@ describe('sweep under IAM throttling (local fake IAM endpoint)', () => {
     const summary = await sweepRoles({ iam, settings: loadConfig({}) });
 
     // Assess
-    expect(summary.failures).toEqual([{ roleName, errorName: 'Throttling', error: 'Rate exceeded' }]);
+    expect(summary.failures).toEqual([
+      { roleName, roleArn, roleId: 'AROAEXAMPLE', errorName: 'Throttling', error: 'Rate exceeded', permanent: false },
+    ]);
     expect(getRolePolicyRequests).toBe(2);
   });
 });

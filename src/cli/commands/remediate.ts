@@ -23,7 +23,9 @@ export const SETTING_FLAG_NAMES: SettingFlagNames = {
 };
 
 function exitCodeFor(outcome: RemediationOutcome): ExitCode {
-  return outcome.status === 'would-remediate' ? EXIT.findings : EXIT.ok;
+  return outcome.status === 'would-remediate' || outcome.status === 'untrusted' || outcome.status === 'unsupported-path'
+    ? EXIT.findings
+    : EXIT.ok;
 }
 
 export function register(program: Command, ctx: CliContext): void {

@@ -12,15 +12,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/main.js';
 import { describeError, renderTable } from '../../../src/cli/output.js';
 import { captureIO } from '../../support/cli-io.js';
+import { describedRole, noSuchEntity } from '../../support/iam-fixtures.js';
 
 const iamMock = mockClient(IAMClient);
-const arn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
-const noSuchEntity = () => Object.assign(new Error('not found'), { name: 'NoSuchEntityException' });
 const prefix = 'AmazonBedrockAgentCoreSDKRuntime-';
 
 /** One prefixed role, listed, with no Code Interpreter policy yet. */
 function givenOneRoleWithoutOurPolicy() {
-  const role = { RoleName: `${prefix}a`, Arn: arn(`${prefix}a`), Path: '/', RoleId: 'x', CreateDate: new Date() };
+  const role = describedRole(`${prefix}a`, { Tags: [] });
   iamMock.on(ListRolesCommand).resolves({ Roles: [role] });
   iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
   iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
@@ -113,13 +112,7 @@ describe('agentcore-guard CLI, in-process', () => {
   it('sweep exits 1 and lists the failure when a role could not be handled', async () => {
     // Prepare
     iamMock.on(ListRolesCommand).resolves({
-      Roles: [`${prefix}a`, `${prefix}b`].map((n) => ({
-        RoleName: n,
-        Arn: arn(n),
-        Path: '/',
-        RoleId: 'x',
-        CreateDate: new Date(),
-      })),
+      Roles: [`${prefix}a`, `${prefix}b`].map((n) => describedRole(n)),
     });
     iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
     iamMock

@@ -14,22 +14,14 @@ import { run } from '../../../src/cli/main.js';
 import { renderSweep } from '../../../src/cli/outcomes.js';
 import type { SweepResult } from '../../../src/remediation/sweep.js';
 import { captureIO, signalSource } from '../../support/cli-io.js';
+import { roleArn as arn, describedRole, noSuchEntity } from '../../support/iam-fixtures.js';
 
 const iamMock = mockClient(IAMClient);
 const prefix = 'AmazonBedrockAgentCoreSDKRuntime-';
-const arn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
-const noSuchEntity = () => Object.assign(new Error('not found'), { name: 'NoSuchEntityException' });
 const seedPolicyText = readFileSync(new URL('../../fixtures/seed-policy.json', import.meta.url), 'utf8');
 const env = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
 
-const role = (name: string, tags: { Key: string; Value: string }[] = []) => ({
-  RoleName: name,
-  Arn: arn(name),
-  Path: '/',
-  RoleId: 'x',
-  CreateDate: new Date(),
-  Tags: tags,
-});
+const role = (name: string, tags: { Key: string; Value: string }[] = []) => describedRole(name, { Tags: tags });
 
 /** Four prefixed roles: one without our policy, one with the seed's hand-applied one, one excluded, one failing. */
 function givenFourRoles() {
@@ -102,8 +94,11 @@ describe('sweep --dry-run --json', () => {
     expect(failed).toEqual({
       status: 'failed',
       roleName: `${prefix}broken`,
+      roleArn: arn(`${prefix}broken`),
+      roleId: expect.any(String),
       errorName: 'ServiceFailure',
       error: 'We encountered an internal error',
+      permanent: false,
     });
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
   });

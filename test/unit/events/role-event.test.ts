@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { readRoleEvent } from '../../../src/events/role-event.js';
-import { createRoleEvent } from '../../support/events.js';
+import { apiCallEvent, createRoleEvent } from '../../support/events.js';
 
 const roleName = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789';
 
 describe('readRoleEvent', () => {
-  it('reads the role name and ARN of a successful CreateRole', () => {
+  it('reads the role name and the account of a successful CreateRole, and nothing else of the role', () => {
     // Prepare
-    const event = createRoleEvent(roleName, { id: 'e-1' });
+    const event = createRoleEvent(roleName, { id: 'e-1', account: '210987654321' });
     // Act
     const read = readRoleEvent(event);
     // Assess
@@ -15,8 +15,23 @@ describe('readRoleEvent', () => {
       kind: 'role',
       eventId: 'e-1',
       eventName: 'CreateRole',
-      role: { roleName, roleArn: `arn:aws:iam::123456789012:role/${roleName}` },
+      account: '210987654321',
+      role: { roleName },
     });
+  });
+
+  it('reads a changed trust policy as a role to look at again', () => {
+    // Prepare
+    const event = apiCallEvent({
+      source: 'aws.iam',
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'UpdateAssumeRolePolicy',
+      requestParameters: { roleName, policyDocument: '{}' },
+    });
+    // Act
+    const read = readRoleEvent(event);
+    // Assess
+    expect(read).toMatchObject({ kind: 'role', eventName: 'UpdateAssumeRolePolicy', role: { roleName } });
   });
 
   it('sets a failed call apart by its errorCode', () => {

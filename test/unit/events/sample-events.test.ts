@@ -10,14 +10,13 @@ function sampleEvent(file: string): unknown {
 }
 
 describe('sample events', () => {
-  it('reads the AgentCore CreateRole event as a role with its ARN, inside the default prefix', () => {
+  it('reads the AgentCore CreateRole event as a role inside the default prefix', () => {
     // Act
     const read = readRoleEvent(sampleEvent('create-role-agentcore.json'));
 
     // Assess
     expect(read).toMatchObject({ kind: 'role', eventName: 'CreateRole' });
     if (read.kind !== 'role') return;
-    expect(read.role.roleArn).toBe(`arn:aws:iam::123456789012:role/${read.role.roleName}`);
     expect(read.role.roleName).toMatch(/^AmazonBedrockAgentCoreSDKRuntime-us-west-2-[0-9a-f]{10}$/);
     expect(isManagedRoleName(read.role.roleName, [DEFAULTS.rolePrefix])).toBe(true);
   });

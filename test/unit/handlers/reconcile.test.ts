@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createReconcileHandler, ReconcileFailedError } from '../../../handlers/reconcile.js';
+import { createReconcileHandler, ReconcileFailedError, reconcileDeps } from '../../../handlers/reconcile.js';
 import { loadConfig } from '../../../src/config.js';
 import { metrics } from '../../../src/observability.js';
 import { describedRole, noSuchEntity, TOOLKIT_PREFIX } from '../../support/iam-fixtures.js';
@@ -18,10 +18,7 @@ import { captureOutput } from '../../support/output.js';
 
 const iamMock = mockClient(IAMClient);
 const reconcileHandler = (env: Record<string, string> = {}) =>
-  createReconcileHandler({
-    config: loadConfig({ AWS_REGION: 'us-east-1', ROLE_PREFIXES: TOOLKIT_PREFIX, ...env }),
-    iam: new IAMClient({ region: 'us-east-1' }),
-  });
+  createReconcileHandler(reconcileDeps(loadConfig({ AWS_REGION: 'us-east-1', ROLE_PREFIXES: TOOLKIT_PREFIX, ...env })));
 captureOutput();
 
 describe('reconcile handler', () => {

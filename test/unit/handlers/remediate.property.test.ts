@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createRemediateHandler } from '../../../handlers/remediate.js';
+import { createRemediateHandler, remediateDeps } from '../../../handlers/remediate.js';
 import { loadConfig } from '../../../src/config.js';
 import { createRoleEvent } from '../../support/events.js';
 import { describedRole, noSuchEntity } from '../../support/iam-fixtures.js';
@@ -93,14 +93,15 @@ const anyEvents = (prefixes: string[]) =>
 
 /** The handler as deployed with these prefixes: built from its settings, no module reloading. */
 const handlerWithPrefixes = (prefixes: string[]) =>
-  createRemediateHandler({
-    config: loadConfig({
-      AWS_REGION: 'us-east-1',
-      ROLE_PREFIXES: prefixes.join(','),
-      ROLE_NOT_FOUND_RETRY_SECONDS: '1',
-    }),
-    iam: new IAMClient({ region: 'us-east-1' }),
-  });
+  createRemediateHandler(
+    remediateDeps(
+      loadConfig({
+        AWS_REGION: 'us-east-1',
+        ROLE_PREFIXES: prefixes.join(','),
+        ROLE_NOT_FOUND_RETRY_SECONDS: '1',
+      }),
+    ),
+  );
 
 beforeEach(() => {
   iamMock.reset();

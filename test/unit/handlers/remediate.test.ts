@@ -8,7 +8,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createRemediateHandler } from '../../../handlers/remediate.js';
+import { createRemediateHandler, remediateDeps } from '../../../handlers/remediate.js';
+import type { Notifier } from '../../../src/alerts/notifier.js';
+import type { AlertSubject } from '../../../src/alerts/state.js';
 import { loadConfig } from '../../../src/config.js';
 import { createRoleEvent } from '../../support/events.js';
 import { describedRole, noSuchEntity, TOOLKIT_PREFIX } from '../../support/iam-fixtures.js';
@@ -18,10 +20,7 @@ import { captureOutput } from '../../support/output.js';
 const roleName = `${TOOLKIT_PREFIX}us-west-2-0123456789`;
 const iamMock = mockClient(IAMClient);
 const output = captureOutput();
-const handler = createRemediateHandler({
-  config: loadConfig({ AWS_REGION: 'us-east-1' }),
-  iam: new IAMClient({ region: 'us-east-1' }),
-});
+const handler = createRemediateHandler(remediateDeps(loadConfig({ AWS_REGION: 'us-east-1' })));
 
 beforeEach(() => iamMock.reset());
 
@@ -30,7 +29,7 @@ describe('remediate handler', () => {
     // Act
     const result = await handler({ hello: 'world' }, lambdaContext());
     // Assess
-    expect(result).toEqual({ status: 'rejected' });
+    expect(result).toEqual({ status: 'rejected', reason: 'malformed' });
     expect(output.lines('ERROR')).toHaveLength(1);
     expect(output.lines('ERROR')[0]).toMatchObject({ message: 'event rejected', reason: 'malformed' });
     expect(iamMock.calls()).toHaveLength(0);
@@ -64,6 +63,7 @@ describe('remediate handler', () => {
 
   it('throws a transient AWS failure so that Lambda retries the event', async () => {
     // Prepare
+    iamMock.on(GetRoleCommand).resolves({ Role: describedRole(roleName, { Tags: [] }) });
     iamMock.on(GetRolePolicyCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
     // Act
     const attempt = handler(createRoleEvent(roleName), lambdaContext());
@@ -73,11 +73,83 @@ describe('remediate handler', () => {
     expect(output.text).toContain('"Failed"');
   });
 
+  it("refuses an event of another account than the function's own, without calling IAM", async () => {
+    // Act
+    const result = await handler(createRoleEvent(roleName, { account: '999999999999' }), lambdaContext());
+    // Assess
+    expect(result).toEqual({ status: 'rejected', reason: 'foreign-account' });
+    expect(output.lines('ERROR')[0]).toMatchObject({ reason: 'foreign-account', account: '999999999999' });
+    expect(iamMock.calls()).toHaveLength(0);
+  });
+
+  it('logs one bounded line for an event carrying a 200 KB role name', async () => {
+    // Act
+    await handler(createRoleEvent(`${TOOLKIT_PREFIX}${'x'.repeat(200_000)}`), lambdaContext());
+    // Assess
+    const rejected = output.text.split('\n').filter((line) => line.includes('event rejected'));
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.length).toBeLessThan(4_000);
+  });
+
   it('never calls IAM for a role outside the prefixes', async () => {
     // Act
     const result = await handler(createRoleEvent('ProductionDatabaseAdmin'), lambdaContext());
     // Assess
     expect(result).toEqual({ status: 'ignored', roleName: 'ProductionDatabaseAdmin' });
     expect(iamMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('remediate handler: a role that is not ours', () => {
+  const alerted: AlertSubject[] = [];
+  const notifier: Notifier = {
+    notify: async (subject) => {
+      alerted.push(subject);
+      return { action: 'published', kind: 'failing' };
+    },
+  };
+  const withAlerts = createRemediateHandler({ ...remediateDeps(loadConfig({ AWS_REGION: 'us-east-1' })), notifier });
+
+  beforeEach(() => {
+    alerted.length = 0;
+  });
+
+  it('answers untrusted, warns, counts it and alerts once, writing nothing', async () => {
+    // Prepare: a prefixed role someone made to trust their own account.
+    iamMock.on(GetRoleCommand).resolves({
+      Role: describedRole(roleName, {
+        Tags: [],
+        AssumeRolePolicyDocument: encodeURIComponent(
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' },
+            ],
+          }),
+        ),
+      }),
+    });
+    iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
+    // Act
+    const result = await withAlerts(createRoleEvent(roleName), lambdaContext());
+    // Assess
+    expect(result).toMatchObject({ status: 'untrusted', roleName });
+    expect(output.lines('WARN')[0]).toMatchObject({ message: 'remediation finished', outcome: 'untrusted' });
+    expect(output.text).toContain('"Untrusted"');
+    expect(alerted.map((a) => [a.key, a.status, a.reason])).toEqual([
+      [`role:AROAEXAMPLEROLEID000`, 'failing', 'untrusted'],
+    ]);
+    expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+  });
+
+  it('answers unsupported-path for a prefixed role at a path, and alerts', async () => {
+    // Prepare
+    iamMock.on(GetRoleCommand).resolves({ Role: describedRole(roleName, { Path: '/team/', Tags: [] }) });
+    // Act
+    const result = await withAlerts(createRoleEvent(roleName), lambdaContext());
+    // Assess
+    expect(result).toMatchObject({ status: 'unsupported-path', path: '/team/' });
+    expect(alerted.map((a) => a.reason)).toEqual(['unsupported-path']);
+    expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
   });
 });

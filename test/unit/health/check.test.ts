@@ -15,6 +15,7 @@ import type { PermissionReport } from '../../../src/permission/report.js';
 import { seedProbe } from '../../../src/probes/prompt.js';
 import type { RemediationSettings } from '../../../src/remediation/ensure.js';
 import { SEED_AFTER } from '../../fixtures/seed-transcripts.js';
+import { describedRole } from '../../support/iam-fixtures.js';
 
 const ROLE_NAME = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789';
 const ROLE_ARN = `arn:aws:iam::123456789012:role/${ROLE_NAME}`;
@@ -84,9 +85,7 @@ describe('the permission probe comes first', () => {
   it('self-heals a denied role with ensureCodeInterpreterPolicy and reports it remediated', async () => {
     // Prepare
     iamMock.on(GetRolePolicyCommand).rejects(Object.assign(new Error('no policy'), { name: 'NoSuchEntityException' }));
-    iamMock.on(GetRoleCommand).resolves({
-      Role: { RoleName: ROLE_NAME, Arn: ROLE_ARN, Path: '/', RoleId: 'AROA', CreateDate: new Date() },
-    });
+    iamMock.on(GetRoleCommand).resolves({ Role: describedRole(ROLE_NAME, { Tags: [] }) });
     iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
     iamMock.on(PutRolePolicyCommand).resolves({});
     // Act

@@ -1,43 +1,67 @@
 import {
+  DeleteRolePolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
   ListRolePoliciesCommand,
-  NoSuchEntityException,
   PutRolePolicyCommand,
+  type Role,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { InvalidRoleArnError, parseRoleArn } from '../../../src/aws/arn.js';
-import { buildPolicyDocument } from '../../../src/policy/profiles.js';
+import { OutOfTimeError } from '../../../src/aws/time-budget.js';
 import { InlinePolicySizeLimitError } from '../../../src/policy/size.js';
-import { ensureCodeInterpreterPolicy, type RemediationSettings } from '../../../src/remediation/ensure.js';
+import { ensureCodeInterpreterPolicy } from '../../../src/remediation/ensure.js';
+import {
+  ACCOUNT,
+  describedRole,
+  noSuchEntity,
+  remediationSettings,
+  roleArn,
+  TOOLKIT_PREFIX,
+  toolkitTrustPolicy,
+} from '../../support/iam-fixtures.js';
 
-const roleName = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789';
-const roleArn = `arn:aws:iam::123456789012:role/${roleName}`;
-const settings: RemediationSettings = {
-  rolePrefixes: ['AmazonBedrockAgentCoreSDKRuntime-'],
-  policyProfile: 'least-privilege',
-  policyName: 'CodeInterpreterAccess',
-  dryRun: false,
-  roleNotFoundRetryMs: 30_000,
-};
-const desired = JSON.stringify(buildPolicyDocument('least-privilege', parseRoleArn(roleArn)));
+const roleName = `${TOOLKIT_PREFIX}us-west-2-0123456789`;
+const settings = remediationSettings({ roleNotFoundRetryMs: 30_000 });
+/** The least-privilege document for a role of the test account, written out from the requirement. */
+const desired = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'AgentCoreGuardCodeInterpreter',
+      Effect: 'Allow',
+      Action: [
+        'bedrock-agentcore:StartCodeInterpreterSession',
+        'bedrock-agentcore:InvokeCodeInterpreter',
+        'bedrock-agentcore:StopCodeInterpreterSession',
+        'bedrock-agentcore:GetCodeInterpreterSession',
+        'bedrock-agentcore:ListCodeInterpreterSessions',
+      ],
+      Resource: ['arn:aws:bedrock-agentcore:*:aws:code-interpreter/*'],
+    },
+  ],
+});
 const toolkitPolicy = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Sid: 'ECR', Effect: 'Allow', Action: ['ecr:BatchGetImage'], Resource: '*' }],
 });
-const noSuchEntity = (message: string) => new NoSuchEntityException({ message, $metadata: {} });
+const trustPolicyOf = (statements: unknown[]) =>
+  encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: statements }));
+const agentCoreMayAssume = {
+  Effect: 'Allow',
+  Principal: { Service: 'bedrock-agentcore.amazonaws.com' },
+  Action: 'sts:AssumeRole',
+};
 
 const iamMock = mockClient(IAMClient);
 const iam = new IAMClient({ region: 'us-east-1' });
 const instantSleep = async () => {};
 
-function givenRoleWithToolkitPolicyOnly(tags: { Key: string; Value: string }[] = []) {
-  iamMock.on(GetRoleCommand).resolves({
-    Role: { RoleName: roleName, Arn: roleArn, Path: '/', RoleId: 'AROA', CreateDate: new Date(), Tags: tags },
-  });
+/** The role in IAM, as the toolkit leaves it (its own policy, none of ours), with what a test changes. */
+function givenRole(overrides: Partial<Role> = {}) {
+  iamMock.on(GetRoleCommand).resolves({ Role: describedRole(roleName, { Tags: [], ...overrides }) });
   iamMock.on(GetRolePolicyCommand, { PolicyName: 'CodeInterpreterAccess' }).rejects(noSuchEntity('policy not found'));
   iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['BedrockAgentCoreRuntimeExecutionPolicy-agent'] });
   iamMock
@@ -45,16 +69,21 @@ function givenRoleWithToolkitPolicyOnly(tags: { Key: string; Value: string }[] =
     .resolves({ PolicyDocument: encodeURIComponent(toolkitPolicy) });
 }
 
+const givenOurPolicy = (document = desired) =>
+  iamMock.on(GetRolePolicyCommand, { PolicyName: 'CodeInterpreterAccess' }).resolves({
+    PolicyDocument: encodeURIComponent(document),
+  });
+
 beforeEach(() => {
   iamMock.reset();
 });
 
 describe('ensureCodeInterpreterPolicy', () => {
-  it('writes the policy to a role that lacks it', async () => {
+  it('writes the least-privilege policy to a role of ours that lacks it', async () => {
     // Prepare
-    givenRoleWithToolkitPolicyOnly();
+    givenRole();
     // Act
-    const outcome = await ensureCodeInterpreterPolicy({ roleName, roleArn }, { iam, settings });
+    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
     // Assess
     expect(outcome).toEqual({
       status: 'remediated',
@@ -70,33 +99,59 @@ describe('ensureCodeInterpreterPolicy', () => {
     });
   });
 
-  it('writes nothing and makes one call when the stored policy is already equal', async () => {
+  it('makes two reads and writes nothing when an event names a role that is already compliant', async () => {
     // Prepare
-    iamMock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent(desired) });
+    givenRole();
+    givenOurPolicy();
     // Act
-    const outcome = await ensureCodeInterpreterPolicy({ roleName, roleArn }, { iam, settings });
+    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
+    // Assess
+    expect(outcome.status).toBe('compliant');
+    expect(iamMock.calls()).toHaveLength(2);
+  });
+
+  it('makes one read for a compliant role its listing already described', async () => {
+    // Prepare
+    givenOurPolicy();
+    // Act
+    const outcome = await ensureCodeInterpreterPolicy(
+      { roleName, described: describedRole(roleName) },
+      { iam, settings },
+    );
     // Assess
     expect(outcome.status).toBe('compliant');
     expect(iamMock.calls()).toHaveLength(1);
   });
 
+  it('reads the exclusion tag from IAM before writing to a role its listing described', async () => {
+    // Prepare
+    givenRole({ Tags: [{ Key: 'agentcore-guard:exclude', Value: 'true' }] });
+    // Act
+    const outcome = await ensureCodeInterpreterPolicy(
+      { roleName, described: describedRole(roleName) },
+      { iam, settings },
+    );
+    // Assess
+    expect(outcome.status).toBe('excluded');
+    expect(iamMock).toHaveReceivedCommandTimes(GetRoleCommand, 1);
+    expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+  });
+
   it('overwrites a stored policy of our name that differs', async () => {
     // Prepare
-    givenRoleWithToolkitPolicyOnly();
-    iamMock
-      .on(GetRolePolicyCommand, { PolicyName: 'CodeInterpreterAccess' })
-      .resolves({ PolicyDocument: encodeURIComponent(toolkitPolicy) });
+    givenRole();
+    givenOurPolicy(toolkitPolicy);
     // Act
-    const outcome = await ensureCodeInterpreterPolicy({ roleName, roleArn }, { iam, settings });
+    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
     // Assess
     expect(outcome).toMatchObject({ status: 'remediated', previous: 'different' });
   });
 
   it('never writes any other inline policy', async () => {
     // Prepare
-    givenRoleWithToolkitPolicyOnly();
+    givenRole();
     // Act
-    await ensureCodeInterpreterPolicy({ roleName, roleArn }, { iam, settings });
+    await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
     // Assess
     expect(iamMock).toHaveReceivedCommandTimes(PutRolePolicyCommand, 1);
     expect(iamMock).not.toHaveReceivedCommandWith(PutRolePolicyCommand, {
@@ -106,12 +161,9 @@ describe('ensureCodeInterpreterPolicy', () => {
 
   it('reports what it would write in dry-run, and writes nothing', async () => {
     // Prepare
-    givenRoleWithToolkitPolicyOnly();
+    givenRole();
     // Act
-    const outcome = await ensureCodeInterpreterPolicy(
-      { roleName, roleArn },
-      { iam, settings: { ...settings, dryRun: true } },
-    );
+    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings: { ...settings, dryRun: true } });
     // Assess
     expect(outcome).toMatchObject({ status: 'would-remediate', previous: 'absent' });
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
@@ -119,9 +171,9 @@ describe('ensureCodeInterpreterPolicy', () => {
 
   it('leaves a role tagged agentcore-guard:exclude=true alone', async () => {
     // Prepare
-    givenRoleWithToolkitPolicyOnly([{ Key: 'agentcore-guard:exclude', Value: 'true' }]);
+    givenRole({ Tags: [{ Key: 'agentcore-guard:exclude', Value: 'true' }] });
     // Act
-    const outcome = await ensureCodeInterpreterPolicy({ roleName, roleArn }, { iam, settings });
+    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
     // Assess
     expect(outcome.status).toBe('excluded');
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
@@ -135,55 +187,86 @@ describe('ensureCodeInterpreterPolicy', () => {
     expect(iamMock.calls()).toHaveLength(0);
   });
 
-  it('waits for a just-created role that IAM does not show yet', async () => {
-    // Prepare
-    givenRoleWithToolkitPolicyOnly();
-    iamMock
-      .on(GetRoleCommand)
-      .rejectsOnce(noSuchEntity('role not found'))
-      .rejectsOnce(noSuchEntity('role not found'))
-      .resolves({ Role: { RoleName: roleName, Arn: roleArn, Path: '/', RoleId: 'AROA', CreateDate: new Date() } });
-    const waits: number[] = [];
+  it('takes partition and account from IAM, whatever the event said', async () => {
+    // Prepare: IAM describes the role in the GovCloud partition of another account than the test's default.
+    givenRole({ Arn: `arn:aws-us-gov:iam::210987654321:role/${roleName}` });
+    iamMock.on(GetRoleCommand).resolves({
+      Role: describedRole(roleName, {
+        Arn: `arn:aws-us-gov:iam::210987654321:role/${roleName}`,
+        Tags: [],
+        AssumeRolePolicyDocument: encodeURIComponent(toolkitTrustPolicy('210987654321')),
+      }),
+    });
     // Act
-    const outcome = await ensureCodeInterpreterPolicy(
-      { roleName, roleArn },
-      { iam, settings, sleep: async (ms) => void waits.push(ms) },
-    );
+    await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
     // Assess
-    expect(outcome.status).toBe('remediated');
-    expect(waits).toEqual([250, 500]);
+    const written = iamMock.commandCalls(PutRolePolicyCommand)[0]?.args[0].input.PolicyDocument ?? '';
+    expect(JSON.parse(written).Statement[0].Resource).toEqual([
+      'arn:aws-us-gov:bedrock-agentcore:*:aws:code-interpreter/*',
+    ]);
   });
 
-  it('gives up with role-not-found once the consistency budget is spent', async () => {
-    // Prepare
-    iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity('role not found'));
-    iamMock.on(GetRoleCommand).rejects(noSuchEntity('role not found'));
-    const waits: number[] = [];
-    // Act
-    const outcome = await ensureCodeInterpreterPolicy(
-      { roleName, roleArn },
-      { iam, settings, sleep: async (ms) => void waits.push(ms) },
-    );
-    // Assess
-    expect(outcome).toEqual({ status: 'role-not-found', roleName, waitedMs: 30_000 });
-    expect(waits.reduce((a, b) => a + b, 0)).toBe(30_000);
-    expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
-  });
+  describe('waiting for a new role', () => {
+    it('waits for a just-created role that IAM does not show yet', async () => {
+      // Prepare
+      givenRole();
+      iamMock
+        .on(GetRoleCommand)
+        .rejectsOnce(noSuchEntity())
+        .rejectsOnce(noSuchEntity())
+        .resolves({ Role: describedRole(roleName, { Tags: [] }) });
+      const waits: number[] = [];
+      // Act
+      const outcome = await ensureCodeInterpreterPolicy(
+        { roleName },
+        { iam, settings, sleep: async (ms) => void waits.push(ms) },
+      );
+      // Assess
+      expect(outcome.status).toBe('remediated');
+      expect(waits).toEqual([250, 500]);
+    });
 
-  it('looks the role up first when only its name is known', async () => {
-    // Prepare
-    givenRoleWithToolkitPolicyOnly();
-    // Act
-    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings, sleep: instantSleep });
-    // Assess
-    expect(outcome.status).toBe('remediated');
-    expect(iamMock.call(0).args[0]).toBeInstanceOf(GetRoleCommand);
-    expect(iamMock).toHaveReceivedCommandTimes(GetRoleCommand, 1);
+    it('gives up with role-not-found once the consistency budget is spent', async () => {
+      // Prepare
+      iamMock.on(GetRoleCommand).rejects(noSuchEntity());
+      const waits: number[] = [];
+      // Act
+      const outcome = await ensureCodeInterpreterPolicy(
+        { roleName },
+        { iam, settings, sleep: async (ms) => void waits.push(ms) },
+      );
+      // Assess
+      expect(outcome).toEqual({ status: 'role-not-found', roleName, waitedMs: 30_000 });
+      expect(waits.reduce((a, b) => a + b, 0)).toBe(30_000);
+      expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+    });
+
+    it("stops waiting with OutOfTimeError when the invocation's time runs out first", async () => {
+      // Prepare: 30 s of consistency budget, but only 600 ms left in the invocation.
+      iamMock.on(GetRoleCommand).rejects(noSuchEntity());
+      let left = 600;
+      const budget = { remainingMs: () => left };
+      // Act
+      const attempt = ensureCodeInterpreterPolicy(
+        { roleName },
+        {
+          iam,
+          settings,
+          budget,
+          sleep: async (ms) => {
+            left -= ms;
+          },
+        },
+      );
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(OutOfTimeError);
+      expect(left).toBeGreaterThanOrEqual(0);
+    });
   });
 
   it('refuses to write past the inline policy size limit, naming the sizes', async () => {
     // Prepare
-    givenRoleWithToolkitPolicyOnly();
+    givenRole();
     const huge = JSON.stringify({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${'b'.repeat(10_000)}/*`] }],
@@ -192,31 +275,169 @@ describe('ensureCodeInterpreterPolicy', () => {
       .on(GetRolePolicyCommand, { PolicyName: 'BedrockAgentCoreRuntimeExecutionPolicy-agent' })
       .resolves({ PolicyDocument: encodeURIComponent(huge) });
     // Act
-    const attempt = ensureCodeInterpreterPolicy({ roleName, roleArn }, { iam, settings });
+    const attempt = ensureCodeInterpreterPolicy({ roleName }, { iam, settings, sleep: instantSleep });
     // Assess
     await expect(attempt).rejects.toThrow(InlinePolicySizeLimitError);
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
   });
 
-  it('refuses a role ARN that names another role, before any IAM call', async () => {
-    // Act
-    const attempt = ensureCodeInterpreterPolicy(
-      { roleName, roleArn: 'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-other' },
-      { iam, settings },
-    );
-    // Assess
-    await expect(attempt).rejects.toThrow(InvalidRoleArnError);
-    expect(iamMock.calls()).toHaveLength(0);
-  });
-
   it('lets a transient AWS failure through so the caller can retry', async () => {
     // Prepare
+    givenRole();
     iamMock
       .on(GetRolePolicyCommand)
       .rejects(Object.assign(new Error('Service unavailable'), { name: 'ServiceFailure' }));
     // Act / Assess
-    await expect(ensureCodeInterpreterPolicy({ roleName, roleArn }, { iam, settings })).rejects.toThrow(
-      'Service unavailable',
+    await expect(ensureCodeInterpreterPolicy({ roleName }, { iam, settings })).rejects.toThrow('Service unavailable');
+  });
+});
+
+describe('ensureCodeInterpreterPolicy: the trust gate', () => {
+  it('writes to a role trusting only AgentCore, conditioned on this account as the toolkit does', async () => {
+    // Prepare
+    givenRole({ AssumeRolePolicyDocument: encodeURIComponent(toolkitTrustPolicy(ACCOUNT)) });
+    // Act
+    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
+    // Assess
+    expect(outcome.status).toBe('remediated');
+  });
+
+  it.each([
+    [
+      'an AWS account principal',
+      [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' }],
+      /AWS "arn:aws:iam::999999999999:root"/,
+    ],
+    ['"*"', [{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }], /any principal/],
+    [
+      'a federated principal',
+      [
+        agentCoreMayAssume,
+        {
+          Effect: 'Allow',
+          Principal: { Federated: 'cognito-identity.amazonaws.com' },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+        },
+      ],
+      /Federated "cognito-identity.amazonaws.com"/,
+    ],
+    [
+      'another service beside AgentCore',
+      [
+        {
+          Effect: 'Allow',
+          Principal: { Service: ['bedrock-agentcore.amazonaws.com', 'lambda.amazonaws.com'] },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+      /Service "lambda.amazonaws.com"/,
+    ],
+    [
+      'aws:SourceAccount naming another account',
+      [{ ...agentCoreMayAssume, Condition: { StringEquals: { 'aws:SourceAccount': '999999999999' } } }],
+      /aws:SourceAccount 999999999999/,
+    ],
+    [
+      'aws:SourceArn in another account',
+      [
+        {
+          ...agentCoreMayAssume,
+          Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:bedrock-agentcore:us-east-1:999999999999:*' } },
+        },
+      ],
+      /aws:SourceArn/,
+    ],
+    [
+      'NotPrincipal',
+      [{ Effect: 'Allow', NotPrincipal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }],
+      /NotPrincipal/,
+    ],
+    ['no statement at all', [], /no statement lets bedrock-agentcore.amazonaws.com assume it/],
+  ])('refuses a role whose trust policy admits %s, and writes nothing', async (_, statements, reason) => {
+    // Prepare
+    givenRole({ AssumeRolePolicyDocument: trustPolicyOf(statements) });
+    // Act
+    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
+    // Assess
+    expect(outcome).toMatchObject({ status: 'untrusted', roleName, carriesOurPolicy: false, removed: false });
+    expect(outcome.status === 'untrusted' && outcome.reason).toMatch(reason);
+    expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+  });
+
+  it('lets a Deny statement beside the AgentCore Allow through: it only takes access away', async () => {
+    // Prepare
+    givenRole({
+      AssumeRolePolicyDocument: trustPolicyOf([
+        agentCoreMayAssume,
+        { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' },
+      ]),
+    });
+    // Act
+    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
+    // Assess
+    expect(outcome.status).toBe('remediated');
+  });
+
+  it('reports a role that already carries our policy but fails the gate untrusted, never compliant', async () => {
+    // Prepare
+    givenRole({
+      AssumeRolePolicyDocument: trustPolicyOf([{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }]),
+    });
+    givenOurPolicy();
+    // Act
+    const outcome = await ensureCodeInterpreterPolicy({ roleName }, { iam, settings });
+    // Assess
+    expect(outcome).toMatchObject({ status: 'untrusted', carriesOurPolicy: true, removed: false });
+    expect(iamMock).not.toHaveReceivedCommand(DeleteRolePolicyCommand);
+  });
+
+  it('removes our own policy from an untrusted role when told to, and only ours', async () => {
+    // Prepare
+    givenRole({
+      AssumeRolePolicyDocument: trustPolicyOf([{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }]),
+    });
+    givenOurPolicy();
+    // Act
+    const outcome = await ensureCodeInterpreterPolicy(
+      { roleName },
+      { iam, settings: { ...settings, removeFromUntrusted: true } },
     );
+    // Assess
+    expect(outcome).toMatchObject({ status: 'untrusted', carriesOurPolicy: true, removed: true });
+    expect(iamMock).toHaveReceivedCommandWith(DeleteRolePolicyCommand, {
+      RoleName: roleName,
+      PolicyName: 'CodeInterpreterAccess',
+    });
+  });
+
+  it('keeps a policy of our name that is not a document we write, even when told to remove ours', async () => {
+    // Prepare
+    givenRole({
+      AssumeRolePolicyDocument: trustPolicyOf([{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }]),
+    });
+    givenOurPolicy(toolkitPolicy);
+    // Act
+    const outcome = await ensureCodeInterpreterPolicy(
+      { roleName },
+      { iam, settings: { ...settings, removeFromUntrusted: true } },
+    );
+    // Assess
+    expect(outcome).toMatchObject({ status: 'untrusted', carriesOurPolicy: true, removed: false });
+    expect(iamMock).not.toHaveReceivedCommand(DeleteRolePolicyCommand);
+  });
+
+  it('reports a prefixed role at a path unsupported-path, without reading or writing its policies', async () => {
+    // Act
+    const outcome = await ensureCodeInterpreterPolicy(
+      { roleName, described: describedRole(roleName, { Path: '/team/' }) },
+      { iam, settings },
+    );
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'unsupported-path',
+      path: '/team/',
+      roleArn: roleArn(roleName, { path: '/team/' }),
+    });
+    expect(iamMock.calls()).toHaveLength(0);
   });
 });

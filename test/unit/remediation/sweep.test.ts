@@ -11,33 +11,22 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseRoleArn } from '../../../src/aws/arn.js';
 import { leastPrivilegePolicy } from '../../../src/policy/profiles.js';
-import type { RemediationSettings } from '../../../src/remediation/ensure.js';
 import { InvalidConcurrencyError, type SweepProgress, sweepRoles } from '../../../src/remediation/sweep.js';
+import { describedRole, noSuchEntity, remediationSettings, roleArn } from '../../support/iam-fixtures.js';
 
 const iamMock = mockClient(IAMClient);
 const iam = new IAMClient({ region: 'us-east-1' });
-const arn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
-const settings: RemediationSettings = {
-  rolePrefixes: ['Agent-'],
-  policyProfile: 'least-privilege',
-  policyName: 'CodeInterpreterAccess',
-  dryRun: false,
-  roleNotFoundRetryMs: 0,
-};
-const ours = (name: string) => encodeURIComponent(JSON.stringify(leastPrivilegePolicy(parseRoleArn(arn(name)))));
-const listed = (names: string[]) => ({
-  Roles: names.map((n) => ({ RoleName: n, Arn: arn(n), Path: '/', RoleId: `AROA${n}`, CreateDate: new Date() })),
-  IsTruncated: false,
-});
-const noSuchEntity = () => Object.assign(new Error('not found'), { name: 'NoSuchEntityException' });
+const settings = remediationSettings({ rolePrefixes: ['Agent-'] });
+const ours = (name: string) => encodeURIComponent(JSON.stringify(leastPrivilegePolicy(parseRoleArn(roleArn(name)))));
+const listed = (names: string[]) => ({ Roles: names.map((n) => describedRole(n)), IsTruncated: false });
 
 describe('sweepRoles', () => {
   beforeEach(() => {
     iamMock.reset();
     iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
-    iamMock.on(GetRoleCommand).callsFake(({ RoleName }: { RoleName: string }) => ({
-      Role: { RoleName, Arn: arn(RoleName), Path: '/', RoleId: 'x', CreateDate: new Date() },
-    }));
+    iamMock
+      .on(GetRoleCommand)
+      .callsFake(({ RoleName }: { RoleName: string }) => ({ Role: describedRole(RoleName, { Tags: [] }) }));
     iamMock.on(PutRolePolicyCommand).resolves({});
   });
 
@@ -48,14 +37,7 @@ describe('sweepRoles', () => {
     iamMock.on(GetRolePolicyCommand, { RoleName: 'Agent-missing' }).rejects(noSuchEntity());
     iamMock.on(GetRolePolicyCommand, { RoleName: 'Agent-excluded' }).rejects(noSuchEntity());
     iamMock.on(GetRoleCommand, { RoleName: 'Agent-excluded' }).resolves({
-      Role: {
-        RoleName: 'Agent-excluded',
-        Arn: arn('Agent-excluded'),
-        Path: '/',
-        RoleId: 'x',
-        CreateDate: new Date(),
-        Tags: [{ Key: 'agentcore-guard:exclude', Value: 'true' }],
-      },
+      Role: describedRole('Agent-excluded', { Tags: [{ Key: 'agentcore-guard:exclude', Value: 'true' }] }),
     });
 
     // Act
@@ -82,7 +64,17 @@ describe('sweepRoles', () => {
     // Assess
     expect(summary.counts.remediated).toBe(2);
     expect(summary.failed).toBe(1);
-    expect(summary.failures).toEqual([{ roleName: 'Agent-broken', errorName: 'Throttling', error: 'Rate exceeded' }]);
+    expect(summary.failures).toEqual([
+      {
+        roleName: 'Agent-broken',
+        roleArn: roleArn('Agent-broken'),
+        roleId: expect.any(String),
+        errorName: 'Throttling',
+        error: 'Rate exceeded',
+        permanent: false,
+      },
+    ]);
+    expect(summary.failedPermanently).toBe(0);
   });
 
   it('never has more roles in flight than the concurrency allows', async () => {

@@ -3,21 +3,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LIST_ROLES_PAGE_SIZE, listManagedRoles } from '../../../src/roles/listing.js';
+import { describedRole } from '../../support/iam-fixtures.js';
 
 const iamMock = mockClient(IAMClient);
-const arn = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
-const role = (name: string) => ({
-  RoleName: name,
-  Arn: arn(name),
-  Path: '/',
-  RoleId: `AROA${name}`,
-  CreateDate: new Date(),
-});
+const role = (name: string) => describedRole(name);
 
 describe('listManagedRoles', () => {
   beforeEach(() => iamMock.reset());
 
-  it('follows every ListRoles page and keeps only roles with a configured prefix, with their ARN', async () => {
+  it('follows every ListRoles page and keeps only roles with a configured prefix, as IAM described them', async () => {
     // Prepare
     iamMock
       .on(ListRolesCommand, { Marker: undefined })
@@ -30,9 +24,9 @@ describe('listManagedRoles', () => {
 
     // Assess
     expect(listing.roles).toEqual([
-      { roleName: 'Agent-a', roleArn: arn('Agent-a') },
-      { roleName: 'Tools-b', roleArn: arn('Tools-b') },
-      { roleName: 'Agent-c', roleArn: arn('Agent-c') },
+      { roleName: 'Agent-a', described: role('Agent-a') },
+      { roleName: 'Tools-b', described: role('Tools-b') },
+      { roleName: 'Agent-c', described: role('Agent-c') },
     ]);
     expect(listing).toMatchObject({ scanned: 4, pages: 2 });
   });

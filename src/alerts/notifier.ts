@@ -1,0 +1,53 @@
+import type { AlertDeps, AlertOutcome, AlertSubject } from './state.js';
+
+/** An alert that had to go out could not be published: the run fails, so it is tried again and the failure seen. */
+export class AlertNotDeliveredError extends Error {
+  override name = 'AlertNotDeliveredError';
+}
+
+/** Records an alert subject's state and publishes when it changed: what the functions need of alerting. */
+export interface Notifier {
+  notify(subject: AlertSubject): Promise<AlertOutcome>;
+}
+
+export interface NotifierSettings {
+  region: string;
+  tableName?: string;
+  topicArn?: string;
+  /** How often to remind while failing; absent: changes only. */
+  reminderMs?: number;
+}
+
+/**
+ * Alerting built on first use. The remediate and reconcile functions alert rarely (a role that is not theirs to
+ * write), so their cold start does not load the DynamoDB and SNS clients until one does. Undefined when the table or
+ * the topic is not configured (the CLI).
+ */
+export function lazyNotifier(settings: NotifierSettings): Notifier | undefined {
+  const { tableName, topicArn } = settings;
+  if (!tableName || !topicArn) return undefined;
+  let deps: Promise<AlertDeps> | undefined;
+  const load = async (): Promise<AlertDeps> => {
+    const [{ createDynamoDbClient, createSnsClient }, { publishAlert }] = await Promise.all([
+      import('../aws/alert-clients.js'),
+      import('./publish.js'),
+    ]);
+    const sns = createSnsClient(settings);
+    return {
+      ddb: createDynamoDbClient(settings),
+      tableName,
+      publish: (alert) => publishAlert(sns, topicArn, alert),
+      reminderMs: settings.reminderMs,
+    };
+  };
+  return {
+    async notify(subject) {
+      deps ??= load().catch((error: unknown) => {
+        deps = undefined;
+        throw error;
+      });
+      const { recordAlertState } = await import('./state.js');
+      return recordAlertState(subject, await deps);
+    },
+  };
+}
