@@ -7,10 +7,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { runHealthCheck } from '../../../src/health/run.js';
 import { seedProbe } from '../../../src/probes/prompt.js';
 import { SEED_AFTER } from '../../fixtures/seed-transcripts.js';
+import { captureOutput } from '../../support/output.js';
 
 const agentCore = mockClient(BedrockAgentCoreClient);
 const control = mockClient(BedrockAgentCoreControlClient);
 const ddbMock = mockClient(DynamoDBClient);
+const output = captureOutput();
 const arn = (n: number) => `arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/agent${n}-AbCdE1234${n}`;
 
 beforeEach(() => {
@@ -83,5 +85,30 @@ describe('a run short of time', () => {
       [arn(1), 'healthy'],
       [arn(2), undefined],
     ]);
+  });
+});
+
+describe('what a run logs', () => {
+  it('lists a thousand targets in a line of a few kilobytes, saying how many there were', async () => {
+    // Prepare: no time left, so the run logs its targets and checks none
+    const targets = Array.from({ length: 1000 }, (_, n) => arn(n));
+    // Act
+    await runHealthCheck(
+      { agentRuntimeArns: targets, discoveryRegions: [] },
+      {
+        controlClientFor: (region) => new BedrockAgentCoreControlClient({ region }),
+        agentCoreClientFor: (region) => new BedrockAgentCoreClient({ region }),
+        newProbe: seedProbe,
+        timeoutMs: 1_000,
+        remainingMs: () => 0,
+      },
+    );
+    // Assess
+    const line = output.text.split('\n').find((l) => l.includes('"health check targets"')) ?? '';
+    expect(JSON.parse(line)).toMatchObject({
+      count: 1000,
+      agents: expect.arrayContaining(['…[truncated: 1000 items]']),
+    });
+    expect(line.length).toBeLessThan(8 * 1024);
   });
 });
