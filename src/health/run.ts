@@ -4,6 +4,7 @@ import { errorMessage } from '../aws/errors.js';
 import type { HealthSettings } from '../config.js';
 import { logger } from '../observability.js';
 import { type AgentTarget, resolveTargets, type TargetDeps } from '../runtimes/discovery.js';
+import { DEFAULTS } from '../settings.js';
 import { healthAlertSubject } from './alert.js';
 import { checkAgentHealth, type HealthDeps } from './check.js';
 import { type HealthResult, permissionDecision } from './result.js';
@@ -11,7 +12,7 @@ import { type HealthResult, permissionDecision } from './result.js';
 export interface HealthRunDeps extends HealthDeps, TargetDeps {
   /** Absent in the CLI: results are printed, not alerted. */
   alerts?: AlertDeps;
-  /** Agents checked at once (each probe waits on a model). */
+  /** Agents described and checked at once (each probe waits on a model). */
   concurrency?: number;
   /** Milliseconds left for this run (Lambda's remaining time); agents that could not finish in time are skipped. */
   remainingMs?: () => number;
@@ -31,11 +32,12 @@ export async function runHealthCheck(
   settings: Pick<HealthSettings, 'agentRuntimeArns' | 'discoveryRegions'>,
   deps: HealthRunDeps,
 ): Promise<AgentReport[]> {
-  const targets = await resolveTargets(settings, deps);
+  const concurrency = deps.concurrency ?? DEFAULTS.healthConcurrency;
+  const targets = await resolveTargets(settings, { ...deps, concurrency });
   logger.info('health check targets', { count: targets.length, agents: targets.map((t) => t.agentRuntimeArn) });
   // One agent may take the prompt's timeout, and as long again for the direct probe, plus the bookkeeping.
   const worstCaseMs = deps.timeoutMs * (deps.directProbe ? 2 : 1) + 15_000;
-  const limit = pLimit(deps.concurrency ?? 4);
+  const limit = pLimit(concurrency);
   return Promise.all(
     targets.map((target) =>
       limit(async () => {

@@ -12,12 +12,13 @@ import { formatHealthAlert } from '../../src/health/alert.js';
 import type { HealthResult } from '../../src/health/result.js';
 import type { LambdaHandler } from '../../src/observability.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
-import { type AgentCoreFake, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
+import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { snsEvent } from '../support/events.js';
 import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { captureOutput } from '../support/output.js';
 
 // moto serves DynamoDB, SNS, SQS and SSM; AgentCore (absent from moto) is the local fake, reached by the handler's
 // own clients through the SDK's service-specific endpoint variables.
@@ -138,6 +139,67 @@ describe('the healthcheck handler end to end', () => {
     expect(JSON.parse(alertsOnDenial[0]?.Message ?? '{}').content.description).toContain('Self-heal: `remediated`');
     expect(next).toMatchObject({ healthy: 1, failing: 0 });
     expect(alertsOnRecovery.map((m) => m.Subject)).toEqual(['[agentcore-guard] RECOVERED: finale_agent']);
+  });
+});
+
+describe('the healthcheck handler discovering agents', () => {
+  const output = captureOutput();
+  const runtime = (name: string) => ({
+    agentRuntimeArn: `arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/${name}-AbCdE12345`,
+    agentRuntimeId: `${name}-AbCdE12345`,
+    agentRuntimeName: name,
+    status: 'READY',
+    // Not a prefixed role: the function may not read it, so the prompt alone decides.
+    roleArn: `arn:aws:iam::123456789012:role/${name}-execution-role`,
+  });
+  const discoverAndCheck = () =>
+    createHealthCheckHandler(
+      healthCheckDeps(loadConfig({ ...process.env, AGENT_REGIONS: 'us-west-2', PROBE_TIMEOUT_SECONDS: '5' })),
+    )({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
+
+  beforeEach(() => {
+    fake.reset();
+    fake.runtimes.push(runtime('steady'), runtime('deleted'), runtime('unreadable'));
+    fake.answer = ({ prompt }) => ({ body: JSON.stringify({ result: `digest: ${digestOfProbeToken(prompt)}` }) });
+  });
+
+  it('checks the other agents when one is deleted between the listing and its description', async () => {
+    // Prepare
+    fake.describeFault = (id) =>
+      id.startsWith('deleted-')
+        ? { status: 404, errorType: 'ResourceNotFoundException', message: `runtime ${id} not found` }
+        : undefined;
+    // Act
+    const summary = await discoverAndCheck();
+    // Assess
+    expect(summary.agents.map((a) => [a.agentRuntimeArn, a.verdict])).toEqual([
+      [runtime('steady').agentRuntimeArn, 'healthy'],
+      [runtime('unreadable').agentRuntimeArn, 'healthy'],
+    ]);
+    expect(output.lines().filter((l) => l.message === 'agent runtime skipped')).toEqual([
+      expect.objectContaining({ agentRuntimeArn: runtime('deleted').agentRuntimeArn, reason: 'deleted' }),
+    ]);
+  });
+
+  it('logs a description error of 200 KB in a line of a few kilobytes, and checks the other agents', async () => {
+    // Prepare: a runtime whose description fails with a huge message (say, a proxy echoing a request)
+    const huge = 'x'.repeat(200 * 1024);
+    fake.describeFault = (id) =>
+      id.startsWith('unreadable-')
+        ? { status: 400, errorType: 'ValidationException', message: huge }
+        : id.startsWith('deleted-')
+          ? { status: 404, errorType: 'ResourceNotFoundException', message: 'gone' }
+          : undefined;
+    // Act
+    const summary = await discoverAndCheck();
+    // Assess
+    const warning = output.text
+      .split('\n')
+      .find((line) => line.includes('"agent runtime skipped"') && line.includes('WARN'));
+    expect(summary.checked).toBe(1);
+    expect(warning).toContain(runtime('unreadable').agentRuntimeArn);
+    expect(warning).toContain(`[truncated: ${huge.length} characters]`);
+    expect(warning?.length).toBeLessThan(4 * 1024);
   });
 });
 

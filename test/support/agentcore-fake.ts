@@ -38,6 +38,13 @@ export interface FakeReply {
   headers?: Record<string, string>;
 }
 
+export interface FakeError {
+  status: number;
+  /** The `x-amzn-errortype` the SDK turns into the error's name. */
+  errorType: string;
+  message: string;
+}
+
 export interface FakeRuntime {
   agentRuntimeArn: string;
   agentRuntimeId: string;
@@ -54,6 +61,8 @@ export interface AgentCoreFake {
   runtimes: FakeRuntime[];
   /** Page size the fake uses for ListAgentRuntimes, to exercise pagination. */
   pageSize: number;
+  /** GetAgentRuntime of a listed runtime answers this error instead (say, it was deleted after the listing). */
+  describeFault?: (agentRuntimeId: string) => FakeError | undefined;
   /** Code Interpreter sessions: started and stopped ids, and the tool calls received. */
   interpreter: {
     started: string[];
@@ -77,6 +86,7 @@ export async function startAgentCoreFake(): Promise<AgentCoreFake> {
       fake.interpreter = { started: [], stopped: [], calls: [], failInvoke: false };
       fake.invocations.length = 0;
       fake.runtimes.length = 0;
+      fake.describeFault = undefined;
       fake.answer = () => ({ status: 500, body: '{"message":"no answer configured"}' });
     },
     stop: () =>
@@ -123,6 +133,8 @@ async function handle(fake: AgentCoreFake, req: IncomingMessage, res: ServerResp
   const getRuntime = /^\/runtimes\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'GET' && getRuntime) {
     const id = decodeURIComponent(getRuntime[1] as string);
+    const fault = fake.describeFault?.(id);
+    if (fault) return json(res, fault.status, { message: fault.message }, fault.errorType);
     const found = fake.runtimes.find((r) => r.agentRuntimeId === id);
     if (!found) return json(res, 404, { message: `runtime ${id} not found` }, 'ResourceNotFoundException');
     return json(res, 200, {
