@@ -30,6 +30,8 @@ export interface FakeReply {
   contentType?: string;
   /** Whole body at once. */
   body?: string;
+  /** A body written piece by piece as the client reads it (so a huge reply is never held by the fake either). */
+  chunks?: Iterable<string>;
   /** SSE: each becomes one `data: <json>` event. */
   events?: unknown[];
   eventDelayMs?: number;
@@ -221,6 +223,14 @@ async function reply(res: ServerResponse, answer: FakeReply) {
   if (answer.hang) {
     res.flushHeaders();
     return; // the socket stays open until the client gives up or the fake stops
+  }
+  if (answer.chunks) {
+    for (const chunk of answer.chunks) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+    return;
   }
   if (answer.events) {
     for (const event of answer.events) {
