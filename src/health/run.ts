@@ -27,6 +27,41 @@ export interface AgentReport {
   alertError?: string;
 }
 
+/**
+ * Alerts that were due but did not reach the alerts topic in a run that otherwise finished: SNS refused them, or their
+ * state could not be recorded. Their rows were left as they were, so the next run decides and sends them again.
+ */
+export class AlertDeliveryError extends Error {
+  override name = 'AlertDeliveryError';
+  constructor(readonly undelivered: readonly UndeliveredAlert[]) {
+    const shown = undelivered
+      .slice(0, 3)
+      .map((u) => `${u.agentRuntimeArn}: ${u.problem}`)
+      .join('; ');
+    const more = undelivered.length > 3 ? `; and ${undelivered.length - 3} more` : '';
+    super(
+      `${undelivered.length} alert(s) could not be delivered (${shown}${more}). Every agent was checked and the next run sends these alerts again. Check the alerts topic (ALERT_TOPIC_ARN), its KMS key and topic policy, the health table, and the healthcheck role's sns:Publish; the alerts-undelivered alarm reports this on the alert-failures topic meanwhile.`,
+    );
+  }
+}
+
+export interface UndeliveredAlert {
+  agentRuntimeArn: string;
+  problem: string;
+}
+
+/** Throws `AlertDeliveryError` when any agent's alert was not delivered; called once every agent was processed. */
+export function assertAlertsDelivered(reports: readonly AgentReport[]): void {
+  const undelivered = reports.flatMap(({ agentRuntimeArn, alert, alertError }): UndeliveredAlert[] => {
+    if (alert?.action === 'publish-failed') {
+      return [{ agentRuntimeArn, problem: `SNS refused the ${alert.kind} alert: ${alert.error}` }];
+    }
+    if (alertError) return [{ agentRuntimeArn, problem: `alert state not recorded: ${alertError}` }];
+    return [];
+  });
+  if (undelivered.length > 0) throw new AlertDeliveryError(undelivered);
+}
+
 /** Every target, checked and (when configured) alerted; one agent's trouble does not stop the others. */
 export async function runHealthCheck(
   settings: Pick<HealthSettings, 'agentRuntimeArns' | 'discoveryRegions'>,
