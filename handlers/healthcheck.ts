@@ -15,7 +15,7 @@ import {
 } from '../src/aws/clients.js';
 import { errorMessage } from '../src/aws/errors.js';
 import { type Config, loadConfig } from '../src/config.js';
-import { type AgentReport, runHealthCheck } from '../src/health/run.js';
+import { type AgentReport, assertAlertsDelivered, runHealthCheck } from '../src/health/run.js';
 import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../src/observability.js';
 import { permissionProbeFor } from '../src/permission/check.js';
 import { buildProbe } from '../src/probes/prompt.js';
@@ -83,7 +83,12 @@ export function createHealthCheckHandler(deps: HealthCheckDeps): LambdaHandler<u
             : undefined,
       });
       reports.forEach(emitMetrics);
-      return healthCheckSummary(reports);
+      const summary = healthCheckSummary(reports);
+      const { checked, healthy, failing, skipped } = summary;
+      logger.info('health check finished', { checked, healthy, failing, skipped });
+      // After every agent was checked and its metrics counted (AlertPublishFailed raises the alerts-undelivered alarm).
+      assertAlertsDelivered(reports);
+      return summary;
     } catch (error) {
       logger.error('health check failed', { error: errorMessage(error) });
       metrics.addMetric('HealthCheckFailed', MetricUnit.Count, 1);

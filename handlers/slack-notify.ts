@@ -1,6 +1,12 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import type { SNSEvent } from 'aws-lambda';
-import { postToSlack, redactWebhook, slackPayloadFor } from '../src/alerts/slack.js';
+import {
+  postToSlack,
+  redactWebhook,
+  SLACK_TIME_MARGIN_MS,
+  SlackWebhookError,
+  slackPayloadFor,
+  snsDeliveries,
+} from '../src/alerts/slack.js';
 import { createSsmClient } from '../src/aws/clients.js';
 import { errorMessage } from '../src/aws/errors.js';
 import { type Config, ConfigError, loadConfig } from '../src/config.js';
@@ -13,13 +19,22 @@ export interface SlackNotifyDeps {
   fetchImpl?: typeof fetch;
 }
 
+export interface SlackNotifySummary {
+  posted: number;
+  /** Records that were not SNS messages: logged and acknowledged, since retrying them cannot help. */
+  malformed: number;
+}
+
 export function slackNotifyDeps(config: Config = loadConfig()): SlackNotifyDeps {
   return { config, parameters: new SSMProvider({ awsSdkV3Client: createSsmClient(config) }) };
 }
 
 /** SNS (the alerts topic, protocol `lambda`, so `default`: the chat notification JSON) → Slack Block Kit. */
-export function createSlackNotifyHandler(deps: SlackNotifyDeps): LambdaHandler<SNSEvent, { posted: number }> {
-  return observed(async (event) => {
+export function createSlackNotifyHandler(deps: SlackNotifyDeps): LambdaHandler<unknown, SlackNotifySummary> {
+  return observed(async (event, context) => {
+    const { deliveries, malformed } = snsDeliveries(event);
+    if (malformed.length > 0) logger.warn('malformed records acknowledged', { count: malformed.length, malformed });
+    if (deliveries.length === 0) return { posted: 0, malformed: malformed.length };
     const parameterName = deps.config.health.slackWebhookParameter;
     if (!parameterName) {
       throw new ConfigError(
@@ -32,24 +47,22 @@ export function createSlackNotifyHandler(deps: SlackNotifyDeps): LambdaHandler<S
       throw new ConfigError(`SSM parameter ${parameterName} is empty: store the Slack webhook URL in it.`);
     }
     let posted = 0;
-    for (const record of event.Records) {
-      const payload = slackPayloadFor(record.Sns.Message, record.Sns.Subject ?? undefined);
+    for (const { message, subject, messageId } of deliveries) {
       try {
-        const { attempts } = await postToSlack(
-          webhookUrl,
-          payload,
-          deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {},
-        );
+        const { attempts } = await postToSlack(webhookUrl, slackPayloadFor(message, subject), {
+          fetchImpl: deps.fetchImpl,
+          remainingMs: () => context.getRemainingTimeInMillis() - SLACK_TIME_MARGIN_MS,
+        });
         posted++;
-        logger.info('slack message posted', { messageId: record.Sns.MessageId, attempts });
+        logger.info('slack message posted', { messageId, attempts });
       } catch (error) {
         // Thrown again so Lambda's async retries try later; the URL never reaches the log.
-        const message = redactWebhook(errorMessage(error), webhookUrl);
-        logger.error('slack message not posted', { messageId: record.Sns.MessageId, error: message });
-        throw new Error(message);
+        const text = redactWebhook(errorMessage(error), webhookUrl);
+        logger.error('slack message not posted', { messageId, error: text });
+        throw new SlackWebhookError(text);
       }
     }
-    return { posted };
+    return { posted, malformed: malformed.length };
   });
 }
 

@@ -2,8 +2,44 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 
+/**
+ * The most one logged value keeps: characters of a string, items of an array, keys of an object. Events carry what
+ * their sender chose (a role name, an error body, a list of agents), so one log line stays kilobytes, not megabytes.
+ */
+export const LOG_VALUE_LIMITS = { characters: 2_048, items: 50 } as const;
+
+/** Shortens a value too long to log whole, with a marker saying how long it was; other values pass unchanged. */
+export function boundedLogValue(_key: string, value: unknown): unknown {
+  const { characters, items } = LOG_VALUE_LIMITS;
+  if (typeof value === 'string') {
+    if (value.length <= characters) return value;
+    // Not half of a surrogate pair at the cut.
+    const end = /[\uD800-\uDBFF]/.test(value.charAt(characters - 1)) ? characters - 1 : characters;
+    return `${value.slice(0, end)}…[truncated: ${value.length} characters]`;
+  }
+  if (Array.isArray(value)) {
+    if (value.length <= items) return value;
+    return [...value.slice(0, items), `…[truncated: ${value.length} items]`];
+  }
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length <= items) return value;
+    return {
+      ...Object.fromEntries(keys.slice(0, items).map((k) => [k, value[k]])),
+      '…': `[truncated: ${keys.length} keys]`,
+    };
+  }
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
 /** One Logger and one Metrics instance for the whole process. */
-export const logger = new Logger({ serviceName: 'agentcore-guard' });
+export const logger = new Logger({ serviceName: 'agentcore-guard', jsonReplacerFn: boundedLogValue });
 export const metrics = new Metrics({ namespace: 'AgentCoreGuard', serviceName: 'agentcore-guard' });
 
 /** `would-remediate` → `WouldRemediate`: outcome names as CloudWatch metric names. */

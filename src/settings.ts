@@ -82,6 +82,8 @@ export const DEFAULTS = {
   reconcileSchedule: 'rate(6 hours)',
   healthSchedule: 'rate(1 hour)',
   healthProbe: 'proof' as HealthProbeName,
+  /** Agents described and probed at once by one health-check run (each probe waits on a model). */
+  healthConcurrency: 4,
   probeTimeoutSeconds: 120,
   alertReminderHours: 24,
   /** Enough for a burst of new roles; Lambda queues and retries the rest of an asynchronous burst. */

@@ -46,7 +46,7 @@ export async function invokeAgentRuntime(options: InvokeAgentOptions): Promise<I
     const contentType = output.contentType ?? 'application/json';
     const stream = output.response as unknown as AsyncIterable<Uint8Array> & { destroy?: () => void };
     const body = stream
-      ? await readUntil(stream, deadline.signal, () => stream.destroy?.())
+      ? await readUntil(stream, deadline.signal, { destroy: () => stream.destroy?.() })
       : { text: '', complete: true };
     if (!body.complete) return { kind: 'timeout', partialText: replyText(body.text, contentType), timeoutMs };
     return { kind: 'reply', text: replyText(body.text, contentType), contentType, statusCode: output.statusCode };
@@ -111,34 +111,101 @@ function asErrorOutcome(error: unknown): InvokeOutcome {
   };
 }
 
-/** Reads a byte stream to its end, or until `signal` aborts (then `complete: false` with what had arrived). */
+/**
+ * The most of one reply kept in memory, in characters: its first and its last half. The proof's digest is often the
+ * last thing an agent says and a failure sign may come first, so the middle is what goes.
+ */
+export const REPLY_LIMIT_CHARS = 1024 * 1024;
+
+export interface ReadOptions {
+  /** Tears the stream down when `signal` aborts. */
+  destroy?: () => void;
+  /** Characters kept (head and tail, half each); `REPLY_LIMIT_CHARS` when absent. */
+  limitChars?: number;
+}
+
+/**
+ * Reads a byte stream to its end, or until `signal` aborts (then `complete: false` with what had arrived). A reply
+ * longer than the limit keeps its head and its tail around a marker of what was dropped; the stream is still read to
+ * its end (within `signal`), since the verdict may be in the tail, but never held whole.
+ */
 export async function readUntil(
   stream: AsyncIterable<Uint8Array | string>,
   signal: AbortSignal,
-  destroy?: () => void,
-): Promise<{ text: string; complete: boolean }> {
+  options: ReadOptions = {},
+): Promise<{ text: string; complete: boolean; droppedChars: number }> {
   const decoder = new TextDecoder();
-  let text = '';
+  const kept = new HeadAndTail(options.limitChars ?? REPLY_LIMIT_CHARS);
   const iterator = stream[Symbol.asyncIterator]();
   const aborted = new Promise<'aborted'>((resolve) => {
     if (signal.aborted) resolve('aborted');
     signal.addEventListener('abort', () => resolve('aborted'), { once: true });
   });
+  const result = (complete: boolean) => {
+    kept.add(decoder.decode());
+    return { text: kept.text(), complete, droppedChars: kept.dropped };
+  };
   try {
     for (;;) {
       const next = await Promise.race([iterator.next(), aborted]);
       if (next === 'aborted') {
-        destroy?.();
+        options.destroy?.();
         iterator.return?.().catch(() => undefined);
-        return { text: text + decoder.decode(), complete: false };
+        return result(false);
       }
       if (next.done) break;
-      text += typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true });
+      kept.add(typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true }));
     }
   } catch (error) {
     // A body torn down by the abort is a timeout, not a failure.
-    if (signal.aborted) return { text: text + decoder.decode(), complete: false };
+    if (signal.aborted) return result(false);
     throw error;
   }
-  return { text: text + decoder.decode(), complete: true };
+  return result(true);
+}
+
+/** The first and last `limit / 2` characters of what was added, and how many in between were dropped. */
+class HeadAndTail {
+  private head = '';
+  private tail: string[] = [];
+  private tailLength = 0;
+  dropped = 0;
+  private readonly headLimit: number;
+  private readonly tailLimit: number;
+
+  constructor(limit: number) {
+    this.headLimit = Math.ceil(limit / 2);
+    this.tailLimit = Math.floor(limit / 2);
+  }
+
+  add(piece: string): void {
+    let rest = piece;
+    if (this.head.length < this.headLimit) {
+      const room = this.headLimit - this.head.length;
+      this.head += rest.slice(0, room);
+      rest = rest.slice(room);
+    }
+    if (rest === '') return;
+    this.tail.push(rest);
+    this.tailLength += rest.length;
+    // Trimmed once it holds twice its share, so each character is copied a bounded number of times.
+    if (this.tailLength > 2 * this.tailLimit) this.trimTail();
+  }
+
+  text(): string {
+    this.trimTail();
+    const tail = this.tail.join('');
+    if (this.dropped === 0) return this.head + tail;
+    // Blank lines around the marker end a server-sent event cut short, so the events after it still parse.
+    return `${this.head}\n\n[agentcore-guard: ${this.dropped} characters of the reply dropped here]\n\n${tail}`;
+  }
+
+  private trimTail(): void {
+    if (this.tailLength <= this.tailLimit) return;
+    const joined = this.tail.join('');
+    const cut = joined.length - this.tailLimit;
+    this.dropped += cut;
+    this.tail = [joined.slice(cut)];
+    this.tailLength = this.tailLimit;
+  }
 }

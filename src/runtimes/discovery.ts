@@ -3,9 +3,11 @@ import {
   GetAgentRuntimeCommand,
   paginateListAgentRuntimes,
 } from '@aws-sdk/client-bedrock-agentcore-control';
+import pLimit from 'p-limit';
 import { parseAgentRuntimeArn } from '../aws/arn.js';
-import { errorMessage } from '../aws/errors.js';
+import { errorMessage, errorName } from '../aws/errors.js';
 import { logger } from '../observability.js';
+import { DEFAULTS } from '../settings.js';
 
 /** An agent to check: where it runs and which role it runs as. */
 export interface AgentTarget {
@@ -20,21 +22,29 @@ export interface AgentTarget {
 
 export interface TargetDeps {
   controlClientFor: (region: string) => BedrockAgentCoreControlClient;
+  /** Control-plane reads at once; the health check passes its probe concurrency, so one setting bounds both. */
+  concurrency?: number;
 }
+
+type Listed = Pick<AgentTarget, 'agentRuntimeArn' | 'agentRuntimeId' | 'agentName' | 'region'>;
 
 /**
  * Explicit ARNs are checked whatever their status (the operator asked for them); discovery lists every runtime in
  * each region, all pages, and keeps only `READY` ones (`ListAgentRuntimes` has no role: `GetAgentRuntime` has).
+ * A discovered runtime that cannot be described is skipped with a log line; the others are still checked.
  */
 export async function resolveTargets(
   settings: { agentRuntimeArns: readonly string[]; discoveryRegions: readonly string[] },
   deps: TargetDeps,
 ): Promise<AgentTarget[]> {
+  const limit = pLimit(deps.concurrency ?? DEFAULTS.healthConcurrency);
   if (settings.agentRuntimeArns.length > 0) {
-    return Promise.all(settings.agentRuntimeArns.map((arn) => describeExplicit(arn, deps)));
+    return Promise.all(settings.agentRuntimeArns.map((arn) => limit(() => describeExplicit(arn, deps))));
   }
-  const perRegion = await Promise.all(settings.discoveryRegions.map((region) => discover(region, deps)));
-  return perRegion.flat();
+  const listed = await Promise.all(settings.discoveryRegions.map((region) => limit(() => listReady(region, deps))));
+  const described = await Promise.all(listed.flat().map((runtime) => limit(() => describeListed(runtime, deps))));
+  // The listing and the description are two reads: keep what is still READY.
+  return described.filter((t): t is AgentTarget => t?.status === 'READY');
 }
 
 async function describeExplicit(agentRuntimeArn: string, deps: TargetDeps): Promise<AgentTarget> {
@@ -55,25 +65,40 @@ async function describeExplicit(agentRuntimeArn: string, deps: TargetDeps): Prom
   }
 }
 
-async function discover(region: string, deps: TargetDeps): Promise<AgentTarget[]> {
-  const client = deps.controlClientFor(region);
-  const ready: { agentRuntimeArn: string; agentRuntimeId: string; agentName: string }[] = [];
-  for await (const page of paginateListAgentRuntimes({ client }, {})) {
+async function listReady(region: string, deps: TargetDeps): Promise<Listed[]> {
+  const ready: Listed[] = [];
+  for await (const page of paginateListAgentRuntimes({ client: deps.controlClientFor(region) }, {})) {
     for (const runtime of page.agentRuntimes ?? []) {
       if (runtime.status !== 'READY' || !runtime.agentRuntimeArn || !runtime.agentRuntimeId) continue;
       ready.push({
         agentRuntimeArn: runtime.agentRuntimeArn,
         agentRuntimeId: runtime.agentRuntimeId,
         agentName: runtime.agentRuntimeName ?? runtime.agentRuntimeId,
+        region,
       });
     }
   }
-  const described = await Promise.all(
-    ready.map(async (runtime) => {
-      const got = await client.send(new GetAgentRuntimeCommand({ agentRuntimeId: runtime.agentRuntimeId }));
-      return { ...runtime, region, roleArn: got.roleArn, status: got.status };
-    }),
-  );
-  // The listing and the description are two reads: keep what is still READY.
-  return described.filter((t) => t.status === 'READY');
+  return ready;
+}
+
+/** A listed runtime with its role, or undefined when it cannot be described (that one is skipped, not the run). */
+async function describeListed(runtime: Listed, deps: TargetDeps): Promise<AgentTarget | undefined> {
+  try {
+    const got = await deps
+      .controlClientFor(runtime.region)
+      .send(new GetAgentRuntimeCommand({ agentRuntimeId: runtime.agentRuntimeId }));
+    return { ...runtime, roleArn: got.roleArn, status: got.status };
+  } catch (error) {
+    if (errorName(error) === 'ResourceNotFoundException') {
+      // Deleted between the listing and the description: nothing left to check.
+      logger.info('agent runtime skipped', { agentRuntimeArn: runtime.agentRuntimeArn, reason: 'deleted' });
+    } else {
+      logger.warn('agent runtime skipped', {
+        agentRuntimeArn: runtime.agentRuntimeArn,
+        reason: 'not described',
+        error: errorMessage(error),
+      });
+    }
+    return undefined;
+  }
 }

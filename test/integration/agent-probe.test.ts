@@ -3,7 +3,7 @@ import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkAgentHealth } from '../../src/health/check.js';
 import { directCodeInterpreterProbe } from '../../src/probes/direct.js';
-import { invokeLocalAgent } from '../../src/probes/invoke.js';
+import { invokeAgentRuntime, invokeLocalAgent, REPLY_LIMIT_CHARS } from '../../src/probes/invoke.js';
 import { buildProbe, proofProbe, seedProbe } from '../../src/probes/prompt.js';
 import { resolveTargets } from '../../src/runtimes/discovery.js';
 import { SEED_AFTER, SEED_BEFORE, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
@@ -123,6 +123,32 @@ describe('the proof probe', () => {
     // Assess
     expect(result).toMatchObject({ verdict: 'failing', reason: 'invoke-error' });
     expect(result.excerpt).toContain('AccessDeniedException');
+  });
+});
+
+describe('a reply far larger than any answer', () => {
+  it('is judged by the digest at its end while only its head and tail are kept', async () => {
+    // Prepare: 32 MiB of output before the digest, streamed as the client reads it
+    const probe = proofProbe('ab'.repeat(16));
+    const filler = 'x'.repeat(64 * 1024);
+    const fillerChars = 512 * filler.length;
+    fake.answer = () => ({
+      contentType: 'application/json',
+      chunks: (function* () {
+        yield '{"result": "tool output: ';
+        for (let i = 0; i < 512; i++) yield filler;
+        yield ` digest: ${probe.expectedDigest}"}`;
+      })(),
+    });
+    // Act
+    const outcome = await invokeAgentRuntime({ client, agentRuntimeArn: ARN, prompt: probe.prompt, timeoutMs: 60_000 });
+    // Assess
+    expect(outcome.kind).toBe('reply');
+    const text = outcome.kind === 'reply' ? outcome.text : '';
+    expect(text.length).toBeLessThan(REPLY_LIMIT_CHARS + 200);
+    expect(text.length).toBeLessThan(fillerChars / 16);
+    expect(text).toMatch(/characters of the reply dropped here/);
+    expect(probe.judge(text)).toEqual({ pass: true });
   });
 });
 

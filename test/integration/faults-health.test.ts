@@ -5,8 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createHealthCheckHandler, type HealthCheckSummary, healthCheckDeps } from '../../handlers/healthcheck.js';
 import { readAlertState } from '../../src/alerts/state.js';
 import { loadConfig } from '../../src/config.js';
+import { AlertDeliveryError } from '../../src/health/run.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake } from '../support/agentcore-fake.js';
-import { createAlertInfrastructure } from '../support/alert-fixtures.js';
+import { ALERT_PUBLISH_FAILED, createAlertInfrastructure, emittedMetrics } from '../support/alert-fixtures.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
@@ -24,7 +25,7 @@ const ROLE_NAME = 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-5151515151';
 const ROLE = `arn:aws:iam::123456789012:role/${ROLE_NAME}`;
 const PROBE_TIMEOUT_SECONDS = 2;
 
-captureOutput();
+const output = captureOutput();
 let moto: MotoServer;
 let fake: AgentCoreFake;
 let proxy: FaultProxy;
@@ -32,6 +33,7 @@ let sqs: SQSClient;
 let ddb: DynamoDBClient;
 let queueUrl: string;
 let handler: () => Promise<HealthCheckSummary>;
+let handlerFor: (agentRuntimeArns: string[]) => () => Promise<HealthCheckSummary>;
 
 async function delivered(): Promise<string[]> {
   const { Messages = [] } = await sqs.send(
@@ -62,21 +64,24 @@ beforeAll(async () => {
   vi.stubEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE', fake.endpoint);
   vi.stubEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL', fake.endpoint);
   vi.stubEnv('AWS_ENDPOINT_URL_SNS', proxy.endpoint);
-  const healthCheck = createHealthCheckHandler(
-    healthCheckDeps(
-      loadConfig({
-        ...process.env,
-        AGENT_RUNTIME_ARNS: ARN,
-        HEALTH_TABLE_NAME: TABLE,
-        ALERT_TOPIC_ARN: infrastructure.topicArn,
-        PROBE_TIMEOUT_SECONDS: String(PROBE_TIMEOUT_SECONDS),
-        // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): fall back to local evaluation at once.
-        IAM_MAX_ATTEMPTS: '1',
-      }),
-    ),
-  );
-  handler = () =>
-    healthCheck({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
+  handlerFor = (agentRuntimeArns) => {
+    const healthCheck = createHealthCheckHandler(
+      healthCheckDeps(
+        loadConfig({
+          ...process.env,
+          AGENT_RUNTIME_ARNS: agentRuntimeArns.join(','),
+          HEALTH_TABLE_NAME: TABLE,
+          ALERT_TOPIC_ARN: infrastructure.topicArn,
+          PROBE_TIMEOUT_SECONDS: String(PROBE_TIMEOUT_SECONDS),
+          // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): fall back to local evaluation at once.
+          IAM_MAX_ATTEMPTS: '1',
+        }),
+      ),
+    );
+    return () =>
+      healthCheck({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
+  };
+  handler = handlerFor([ARN]);
 }, 60_000);
 
 afterAll(async () => {
@@ -126,28 +131,70 @@ describe('health check with an agent that never answers', () => {
 });
 
 describe('health check when SNS cannot publish', () => {
-  it('does not advance the alert state while every Publish fails, and sends the alert on the next run', async () => {
+  it('fails the run with AlertDeliveryError and counts AlertPublishFailed, without advancing the alert state', async () => {
     // Prepare: the agent was failing and recovers, so a RECOVERED alert is due; SNS answers 5xx to every attempt.
     await settleAgent(hangs);
     fake.answer = runsTheProof;
     const before = await readAlertState(ddb, TABLE, ARN);
     proxy.setRates({ serverError: 1 }, ['Publish']);
     // Act
-    const refused = await handler();
+    const refused = await handler().catch((error: unknown) => error);
     const stateAfterRefusal = await readAlertState(ddb, TABLE, ARN);
     const deliveredWhileDown = await delivered();
-    proxy.setRates({});
-    const next = await handler();
-    const deliveredAfter = await delivered();
     // Assess
     expect(proxy.stats().injected.serverError).toBeGreaterThan(0);
-    expect(refused.agents[0]).toMatchObject({ verdict: 'healthy' });
-    expect(['publish-failed', 'error']).toContain(refused.agents[0]?.alert);
+    expect(refused).toBeInstanceOf(AlertDeliveryError);
+    expect((refused as AlertDeliveryError).undelivered).toEqual([
+      { agentRuntimeArn: ARN, problem: expect.stringContaining('SNS refused the recovered alert') },
+    ]);
+    expect((refused as Error).message).toMatch(/next run sends these alerts again.*Check the alerts topic/);
+    expect(emittedMetrics(output.lines()).filter((m) => m.metricName === ALERT_PUBLISH_FAILED.metricName)).toEqual([
+      { ...ALERT_PUBLISH_FAILED, value: 1 },
+    ]);
     expect(stateAfterRefusal?.status).toBe(before?.status);
     expect(stateAfterRefusal?.lastAlertAt).toBe(before?.lastAlertAt);
     expect(deliveredWhileDown).toEqual([]);
+  });
+
+  it('sends the alert it could not deliver on the next run', async () => {
+    // Prepare: as above, one run with SNS refusing every Publish
+    await settleAgent(hangs);
+    fake.answer = runsTheProof;
+    proxy.setRates({ serverError: 1 }, ['Publish']);
+    await handler().catch(() => undefined);
+    proxy.setRates({});
+    // Act
+    const next = await handler();
+    // Assess
     expect(next.agents[0]?.alert).toBe('published');
-    expect(deliveredAfter).toEqual(['[agentcore-guard] RECOVERED: silent_agent']);
+    expect(await delivered()).toEqual(['[agentcore-guard] RECOVERED: silent_agent']);
+  });
+
+  it('checks every agent before failing, and names each alert it could not deliver', async () => {
+    // Prepare: two agents seen for the first time, both answering wrongly, so both alerts are due
+    const others = ['first_agent', 'second_agent'].map((name) => {
+      const agentRuntimeArn = ARN.replace('silent_agent', name);
+      fake.runtimes.push({
+        agentRuntimeArn,
+        agentRuntimeId: `${name}-AbCdE12345`,
+        agentRuntimeName: name,
+        status: 'READY',
+        roleArn: ROLE,
+      });
+      return agentRuntimeArn;
+    });
+    fake.answer = () => ({ body: JSON.stringify({ result: 'I think the digest is 42.' }) });
+    proxy.setRates({ serverError: 1 }, ['Publish']);
+    // Act
+    const refused = await handlerFor(others)().catch((error: unknown) => error);
+    // Assess
+    expect(refused).toBeInstanceOf(AlertDeliveryError);
+    expect((refused as AlertDeliveryError).undelivered.map((u) => u.agentRuntimeArn).sort()).toEqual(others.sort());
+    expect(output.lines().filter((l) => l.message === 'agent checked')).toHaveLength(2);
+    expect(emittedMetrics(output.lines()).filter((m) => m.metricName === ALERT_PUBLISH_FAILED.metricName)).toEqual([
+      // One data point per agent in the line (EMF's list of values): a Sum of 2.
+      { ...ALERT_PUBLISH_FAILED, value: [1, 1] },
+    ]);
   });
 
   it('sends an alert again when SNS applied the Publish but its answer was lost: at least once, never zero', async () => {
@@ -157,13 +204,13 @@ describe('health check when SNS cannot publish', () => {
     fake.answer = hangs;
     proxy.setRates({ appliedThenReset: 1 }, ['Publish']);
     // Act
-    const lost = await handler();
+    const lost = await handler().catch((error: unknown) => error);
     const deliveredWhenLost = await delivered();
     proxy.setRates({});
     const next = await handler();
     const deliveredAfter = await delivered();
     // Assess
-    expect(['publish-failed', 'error']).toContain(lost.agents[0]?.alert);
+    expect(lost).toBeInstanceOf(AlertDeliveryError);
     expect(deliveredWhenLost.length).toBeGreaterThanOrEqual(1);
     expect(next.agents[0]?.alert).toBe('published');
     expect(deliveredAfter).toEqual(['[agentcore-guard] FAILING: silent_agent (timeout)']);

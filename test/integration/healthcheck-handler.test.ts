@@ -2,22 +2,23 @@ import { createServer, type Server } from 'node:http';
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { SNSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHealthCheckHandler, type HealthCheckSummary, healthCheckDeps } from '../../handlers/healthcheck.js';
-import { createSlackNotifyHandler, slackNotifyDeps } from '../../handlers/slack-notify.js';
+import { createSlackNotifyHandler, type SlackNotifySummary, slackNotifyDeps } from '../../handlers/slack-notify.js';
 import { snsMessage } from '../../src/alerts/messages.js';
+import { SlackWebhookError } from '../../src/alerts/slack.js';
 import { loadConfig } from '../../src/config.js';
 import { formatHealthAlert } from '../../src/health/alert.js';
 import type { HealthResult } from '../../src/health/result.js';
 import type { LambdaHandler } from '../../src/observability.js';
 import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
-import { type AgentCoreFake, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
+import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { snsEvent } from '../support/events.js';
 import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { captureOutput } from '../support/output.js';
 
 // moto serves DynamoDB, SNS, SQS and SSM; AgentCore (absent from moto) is the local fake, reached by the handler's
 // own clients through the SDK's service-specific endpoint variables.
@@ -141,16 +142,78 @@ describe('the healthcheck handler end to end', () => {
   });
 });
 
+describe('the healthcheck handler discovering agents', () => {
+  const output = captureOutput();
+  const runtime = (name: string) => ({
+    agentRuntimeArn: `arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/${name}-AbCdE12345`,
+    agentRuntimeId: `${name}-AbCdE12345`,
+    agentRuntimeName: name,
+    status: 'READY',
+    // Not a prefixed role: the function may not read it, so the prompt alone decides.
+    roleArn: `arn:aws:iam::123456789012:role/${name}-execution-role`,
+  });
+  const discoverAndCheck = () =>
+    createHealthCheckHandler(
+      healthCheckDeps(loadConfig({ ...process.env, AGENT_REGIONS: 'us-west-2', PROBE_TIMEOUT_SECONDS: '5' })),
+    )({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
+
+  beforeEach(() => {
+    fake.reset();
+    fake.runtimes.push(runtime('steady'), runtime('deleted'), runtime('unreadable'));
+    fake.answer = ({ prompt }) => ({ body: JSON.stringify({ result: `digest: ${digestOfProbeToken(prompt)}` }) });
+  });
+
+  it('checks the other agents when one is deleted between the listing and its description', async () => {
+    // Prepare
+    fake.describeFault = (id) =>
+      id.startsWith('deleted-')
+        ? { status: 404, errorType: 'ResourceNotFoundException', message: `runtime ${id} not found` }
+        : undefined;
+    // Act
+    const summary = await discoverAndCheck();
+    // Assess
+    expect(summary.agents.map((a) => [a.agentRuntimeArn, a.verdict])).toEqual([
+      [runtime('steady').agentRuntimeArn, 'healthy'],
+      [runtime('unreadable').agentRuntimeArn, 'healthy'],
+    ]);
+    expect(output.lines().filter((l) => l.message === 'agent runtime skipped')).toEqual([
+      expect.objectContaining({ agentRuntimeArn: runtime('deleted').agentRuntimeArn, reason: 'deleted' }),
+    ]);
+  });
+
+  it('logs a description error of 200 KB in a line of a few kilobytes, and checks the other agents', async () => {
+    // Prepare: a runtime whose description fails with a huge message (say, a proxy echoing a request)
+    const huge = 'x'.repeat(200 * 1024);
+    fake.describeFault = (id) =>
+      id.startsWith('unreadable-')
+        ? { status: 400, errorType: 'ValidationException', message: huge }
+        : id.startsWith('deleted-')
+          ? { status: 404, errorType: 'ResourceNotFoundException', message: 'gone' }
+          : undefined;
+    // Act
+    const summary = await discoverAndCheck();
+    // Assess
+    const warning = output.text
+      .split('\n')
+      .find((line) => line.includes('"agent runtime skipped"') && line.includes('WARN'));
+    expect(summary.checked).toBe(1);
+    expect(warning).toContain(runtime('unreadable').agentRuntimeArn);
+    expect(warning).toContain(`[truncated: ${huge.length} characters]`);
+    expect(warning?.length).toBeLessThan(4 * 1024);
+  });
+});
+
 describe('the slack-notify handler', () => {
   const PARAMETER = '/agentcore-guard/slack-webhook';
   let slack: Server;
   let webhookUrl: string;
   const received: { status: number; body: unknown }[] = [];
-  /** Status codes the fake Slack answers, in order (then 200). */
-  let script: { status: number; retryAfter?: string }[] = [];
-  let notify: LambdaHandler<SNSEvent, { posted: number }>;
-  const handler = (event: SNSEvent) =>
-    notify(event, lambdaContext({ functionName: 'agentcore-guard-dev-slackNotify' }));
+  /** How the fake Slack answers, in order (then 200); `hang` never answers. */
+  let script: { status: number; retryAfter?: string; hang?: boolean }[] = [];
+  let notify: LambdaHandler<unknown, SlackNotifySummary>;
+  const handler = (event: unknown, remainingMs?: number) =>
+    notify(event, lambdaContext({ functionName: 'agentcore-guard-dev-slackNotify', remainingMs }));
+  const output = captureOutput();
 
   const slackEvent = (message: string) => snsEvent(message, { topicArn });
   const result: HealthResult = {
@@ -178,6 +241,7 @@ describe('the slack-notify handler', () => {
       req.on('end', () => {
         const next = script.shift() ?? { status: 200 };
         received.push({ status: next.status, body: JSON.parse(body) });
+        if (next.hang) return;
         res.writeHead(next.status, next.retryAfter ? { 'retry-after': next.retryAfter } : {});
         res.end(next.status === 200 ? 'ok' : 'rate_limited');
       });
@@ -193,6 +257,7 @@ describe('the slack-notify handler', () => {
     );
   });
   afterAll(async () => {
+    slack.closeAllConnections();
     await new Promise<void>((resolve) => slack.close(() => resolve()));
   });
   beforeEach(() => {
@@ -204,7 +269,7 @@ describe('the slack-notify handler', () => {
     // Act
     const outcome = await handler(slackEvent(lambdaBody()));
     // Assess
-    expect(outcome).toEqual({ posted: 1 });
+    expect(outcome).toEqual({ posted: 1, malformed: 0 });
     expect(received[0]?.body).toMatchObject({
       text: expect.stringContaining('finale_agent is failing: timeout'),
       blocks: expect.arrayContaining([expect.objectContaining({ type: 'header' })]),
@@ -214,24 +279,14 @@ describe('the slack-notify handler', () => {
   it('honours 429 Retry-After and never logs the webhook URL', async () => {
     // Prepare
     script = [{ status: 429, retryAfter: '1' }];
-    const written: string[] = [];
-    const original = process.stdout.write.bind(process.stdout);
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((
-      chunk: string | Uint8Array,
-      ...rest: never[]
-    ) => {
-      written.push(String(chunk));
-      return original(chunk, ...rest);
-    }) as typeof process.stdout.write);
     const started = Date.now();
     // Act
     await handler(slackEvent(lambdaBody()));
-    spy.mockRestore();
     // Assess
     expect(received.map((r) => r.status)).toEqual([429, 200]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    expect(written.join('')).toContain('slack message posted');
-    expect(written.join('')).not.toContain('secretsecretsecret');
+    expect(output.text).toContain('slack message posted');
+    expect(output.text).not.toContain('secretsecretsecret');
   });
 
   it('fails without the URL in the error when Slack rejects the message', async () => {
@@ -243,5 +298,40 @@ describe('the slack-notify handler', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain('HTTP 403');
     expect((error as Error).message).not.toContain('secretsecretsecret');
+  });
+  it('acknowledges records that are not SNS messages with one bounded log line, and posts the others', async () => {
+    // Prepare
+    const event = slackEvent(lambdaBody());
+    const mixed = { Records: [{ Sns: { Subject: 'x'.repeat(100_000) } }, ...event.Records, { body: 'from SQS' }] };
+    // Act
+    const outcome = await handler(mixed);
+    // Assess
+    const warnings = output.text.split('\n').filter((line) => line.includes('"malformed records acknowledged"'));
+    expect(outcome).toEqual({ posted: 1, malformed: 2 });
+    expect(received).toHaveLength(1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.length).toBeLessThan(4 * 1024);
+  });
+
+  it("fails at once, saying so, when Slack asks to wait longer than the function's time allows", async () => {
+    // Prepare: 20 s to wait; 10 s left in the invocation
+    script = [{ status: 429, retryAfter: '20' }];
+    // Act
+    const error = (await handler(slackEvent(lambdaBody()), 10_000).catch((e: unknown) => e)) as Error;
+    // Assess
+    expect(error).toBeInstanceOf(SlackWebhookError);
+    expect(error.message).toMatch(/waiting 20 s to retry would outlast the time this invocation has left/);
+    expect(received.map((r) => r.status)).toEqual([429]);
+  });
+
+  it('gives up on a post Slack never answers, within the time the function has left', async () => {
+    // Prepare: Slack takes the request and never answers; 5 s left in the invocation
+    script = [{ status: 200, hang: true }];
+    // Act
+    const error = (await handler(slackEvent(lambdaBody()), 5_000).catch((e: unknown) => e)) as Error;
+    // Assess
+    expect(error).toBeInstanceOf(SlackWebhookError);
+    expect(error.message).toMatch(/no answer within \d+ ms/);
+    expect(received).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { ALERT_PUBLISH_FAILED } from '../support/alert-fixtures.js';
 import {
   type Template as AuditedTemplate,
   evaluate,
@@ -102,6 +103,24 @@ function resourcesOfType(type: string): [string, Resource][] {
 function single(type: string): [string, Resource] {
   const found = resourcesOfType(type);
   expect(found, `exactly one ${type}`).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+function topicNamed(suffix: '-alerts' | '-alert-failures'): string {
+  const found = resourcesOfType('AWS::SNS::Topic').filter(([, r]) => String(r.Properties.TopicName).endsWith(suffix));
+  expect(found, `exactly one topic named *${suffix}`).toHaveLength(1);
+  return (found[0] as [string, Resource])[0];
+}
+
+/** The topic alerts are published to; the other one is told when they cannot be. */
+const alertsTopic = () => topicNamed('-alerts');
+
+/** The id of the one topic policy that covers `topicId`. */
+function policyOfTopic(topicId: string): [string, Resource] {
+  const found = resourcesOfType('AWS::SNS::TopicPolicy').filter(
+    ([, r]) => JSON.stringify(r.Properties.Topics) === JSON.stringify([{ Ref: topicId }]),
+  );
+  expect(found, `exactly one policy for ${topicId}`).toHaveLength(1);
   return found[0] as [string, Resource];
 }
 
@@ -258,7 +277,7 @@ describe('serverless package', () => {
   it('alarms on any message in the dead-letter queue, to the alerts topic', () => {
     // Prepare
     const [queueId] = single('AWS::SQS::Queue');
-    const [topicId] = single('AWS::SNS::Topic');
+    const topicId = alertsTopic();
 
     // Act
     const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
@@ -274,15 +293,19 @@ describe('serverless package', () => {
     expect(deadLetterAlarm?.AlarmActions).toContainEqual({ Ref: topicId });
   });
 
-  it('subscribes the --param alertEmail address to the alerts topic, under a condition', () => {
-    // Act (the other subscription is slack-notify's, protocol lambda)
+  it('subscribes the --param alertEmail address to the alerts topic and to the alert-failures topic, under a condition', () => {
+    // Act (the other subscriptions are slack-notify's, protocol lambda)
     const emails = resourcesOfType('AWS::SNS::Subscription').filter(([, r]) => r.Properties.Protocol === 'email');
-    const [, subscription] = emails[0] as [string, Resource];
 
     // Assess
-    expect(emails).toHaveLength(1);
-    expect(subscription.Condition).toBeDefined();
-    expect(subscription.Properties).toMatchObject({ Protocol: 'email', Endpoint: { Ref: 'AlertEmail' } });
+    expect(emails.map(([, r]) => r.Properties.TopicArn)).toEqual([
+      { Ref: alertsTopic() },
+      { Ref: topicNamed('-alert-failures') },
+    ]);
+    for (const [, subscription] of emails) {
+      expect(subscription.Condition).toBe('HasAlertEmail');
+      expect(subscription.Properties).toMatchObject({ Protocol: 'email', Endpoint: { Ref: 'AlertEmail' } });
+    }
     expect(template.Parameters?.AlertEmail?.Default).toBe(ALERT_EMAIL);
   });
 
@@ -366,7 +389,7 @@ describe('serverless package', () => {
   it('runs reconcile every 6 hours by default, with its settings, the sweep concurrency and an errors alarm', () => {
     // Prepare
     const reconcileId = functionId('Reconcile');
-    const [topicId] = single('AWS::SNS::Topic');
+    const topicId = alertsTopic();
 
     // Act
     const schedule = ruleNamed('-reconcile');
@@ -526,7 +549,7 @@ describe('serverless package: the health check', () => {
       directProbe: false,
       alertReminderMs: 6 * 3_600_000,
       stateTableName: 'HealthStateTable',
-      alertTopicArn: single('AWS::SNS::Topic')[0],
+      alertTopicArn: alertsTopic(),
     });
     expect(settings.rolePrefixes).toEqual(PREFIXES);
     expect(fn.Properties.Timeout as number).toBeGreaterThan(settings.health.probeTimeoutMs / 1000);
@@ -548,7 +571,7 @@ describe('serverless package: the health check', () => {
     const fnId = functionId('Healthcheck');
     const roleRef = template.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined;
     const role = roleRef?.['Fn::GetAtt'][0] ?? '';
-    const [topicId] = single('AWS::SNS::Topic');
+    const topicId = alertsTopic();
     const [tableId] = single('AWS::DynamoDB::Table');
     const prefixedRoles = PREFIXES.map((p) => ({
       'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${p}*`,
@@ -595,6 +618,8 @@ describe('serverless package: the health check', () => {
     // Assess
     expect(template.Parameters?.SlackWebhookParameter?.Default).toBe(SLACK_PARAMETER);
     expect(slackResources.map(([id]) => id).sort()).toEqual([
+      'SlackNotifyAlertFailuresInvokePermission',
+      'SlackNotifyAlertFailuresSubscription',
       'SlackNotifyErrorsAlarm',
       'SlackNotifyInvokePermission',
       'SlackNotifyLambdaEvConf',
@@ -606,7 +631,7 @@ describe('serverless package: the health check', () => {
     expect(slackResources.every(([, r]) => r.Condition === 'HasSlackWebhook')).toBe(true);
     expect(subscription.Properties).toMatchObject({
       Protocol: 'lambda',
-      TopicArn: { Ref: single('AWS::SNS::Topic')[0] },
+      TopicArn: { Ref: alertsTopic() },
     });
     expect(statements.find((s) => s.Action === 'ssm:GetParameter')?.Resource).toHaveProperty('Fn::If');
     expect(statements.find((s) => s.Action === 'kms:Decrypt')?.Condition).toEqual({
@@ -618,7 +643,7 @@ describe('serverless package: the health check', () => {
     // Prepare
     const fnId = functionId('SlackNotify');
     const [queueId] = single('AWS::SQS::Queue');
-    const [topicId] = single('AWS::SNS::Topic');
+    const topicId = alertsTopic();
     // Act
     const invokeConfig = resourcesOfType('AWS::Lambda::EventInvokeConfig')
       .map(([, r]) => r)
@@ -748,13 +773,12 @@ describe('serverless package: what outlives the stack, and what it reserves', ()
 });
 
 describe('serverless package: who may publish to the alerts topic', () => {
-  const topic = () => single('AWS::SNS::Topic')[0];
+  const topic = alertsTopic;
   const topicArn = () => `\${Ref:${topic()}}`;
   /** A function role as the topic policy names it (its ARN is only known once deployed). */
   const functionRoleArn = (role: string) => `\${GetAtt:${role}.Arn}`;
   const topicPolicy = () => {
-    const [id, policy] = single('AWS::SNS::TopicPolicy');
-    expect(policy.Properties.Topics).toEqual([{ Ref: topic() }]);
+    const [id] = policyOfTopic(topic());
     return statementsOfResourcePolicy(audited(), id);
   };
   const publish = (principal: PolicyRequest['principal'], context?: Record<string, string>) =>
@@ -812,5 +836,103 @@ describe('serverless package: who may publish to the alerts topic', () => {
       'allowed',
       'implicitDeny',
     ]);
+  });
+});
+
+describe('serverless package: when an alert cannot be delivered', () => {
+  const failuresTopic = () => topicNamed('-alert-failures');
+  const alarm = () => {
+    const found = resourcesOfType('AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties.MetricName === ALERT_PUBLISH_FAILED.metricName,
+    );
+    expect(found, 'exactly one alarm on AlertPublishFailed').toHaveLength(1);
+    return found[0] as [string, Resource];
+  };
+
+  it('alarms on the AlertPublishFailed count, as the health check emits it, to the alert-failures topic only', () => {
+    // Act
+    const [, { Properties }] = alarm();
+    // Assess
+    expect(Properties).toMatchObject({
+      Namespace: ALERT_PUBLISH_FAILED.namespace,
+      Dimensions: Object.entries(ALERT_PUBLISH_FAILED.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(Properties.AlarmActions).toEqual([{ Ref: failuresTopic() }]);
+    expect(Properties.OKActions).toBeUndefined();
+  });
+
+  it('depends on nothing of the alerts path: not its topic, not its key, not its policy', () => {
+    // Prepare
+    const [alarmId] = alarm();
+    const [policyId] = policyOfTopic(failuresTopic());
+    const [keyId] = single('AWS::KMS::Key');
+    const [alertsPolicyId] = policyOfTopic(alertsTopic());
+    // Act
+    const path = JSON.stringify([alarmId, failuresTopic(), policyId].map((id) => template.Resources[id]));
+    // Assess
+    expect(template.Resources[failuresTopic()]?.Properties.KmsMasterKeyId).toBeUndefined();
+    for (const id of [alertsTopic(), keyId, alertsPolicyId]) expect(path).not.toContain(`"${id}"`);
+  });
+
+  it("lets only this account's alerts-undelivered alarm publish to the alert-failures topic", () => {
+    // Prepare
+    const [policyId] = policyOfTopic(failuresTopic());
+    const statements = statementsOfResourcePolicy(audited(), policyId);
+    const alarmArn = (name: string, account = ACCOUNT) => `arn:aws:cloudwatch:us-east-1:${account}:alarm:${name}`;
+    const ownAlarm = String(alarm()[1].Properties.AlarmName);
+    const publish = (principal: PolicyRequest['principal'], context?: Record<string, string>) =>
+      evaluate(statements, {
+        action: 'sns:Publish',
+        resource: `\${Ref:${failuresTopic()}}`,
+        principal,
+        context,
+      });
+    const cloudwatch = { service: 'cloudwatch.amazonaws.com' };
+    // Act
+    const decisions = {
+      theAlarm: publish(cloudwatch, { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': alarmArn(ownAlarm) }),
+      anotherAlarm: publish(cloudwatch, {
+        'aws:SourceAccount': ACCOUNT,
+        'aws:SourceArn': alarmArn('agentcore-guard-dev-dead-letters'),
+      }),
+      foreignAlarm: publish(cloudwatch, {
+        'aws:SourceAccount': '999999999999',
+        'aws:SourceArn': alarmArn(ownAlarm, '999999999999'),
+      }),
+      healthcheck: publish({ arn: `\${GetAtt:HealthcheckRole.Arn}` }),
+      admin: publish({ arn: roleArn('Admin') }),
+    };
+    // Assess
+    expect(ownAlarm).toBe('agentcore-guard-dev-alerts-undelivered');
+    expect(decisions).toEqual({
+      theAlarm: 'allowed',
+      anotherAlarm: 'implicitDeny',
+      foreignAlarm: 'implicitDeny',
+      healthcheck: 'explicitDeny',
+      admin: 'explicitDeny',
+    });
+  });
+
+  it('tells slack-notify too, when it is deployed, from the alert-failures topic itself', () => {
+    // Act
+    const subscription = template.Resources.SlackNotifyAlertFailuresSubscription as Resource;
+    const permission = template.Resources.SlackNotifyAlertFailuresInvokePermission as Resource;
+    // Assess
+    expect(subscription).toMatchObject({
+      Condition: 'HasSlackWebhook',
+      Properties: {
+        Protocol: 'lambda',
+        TopicArn: { Ref: failuresTopic() },
+        Endpoint: { 'Fn::GetAtt': [functionId('SlackNotify'), 'Arn'] },
+      },
+    });
+    expect(permission).toMatchObject({
+      Condition: 'HasSlackWebhook',
+      Properties: { Principal: 'sns.amazonaws.com', SourceArn: { Ref: failuresTopic() } },
+    });
   });
 });

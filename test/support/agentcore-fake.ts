@@ -30,12 +30,21 @@ export interface FakeReply {
   contentType?: string;
   /** Whole body at once. */
   body?: string;
+  /** A body written piece by piece as the client reads it (so a huge reply is never held by the fake either). */
+  chunks?: Iterable<string>;
   /** SSE: each becomes one `data: <json>` event. */
   events?: unknown[];
   eventDelayMs?: number;
   /** Never answer (headers only, then silence): for timeouts. */
   hang?: boolean;
   headers?: Record<string, string>;
+}
+
+export interface FakeError {
+  status: number;
+  /** The `x-amzn-errortype` the SDK turns into the error's name. */
+  errorType: string;
+  message: string;
 }
 
 export interface FakeRuntime {
@@ -54,6 +63,8 @@ export interface AgentCoreFake {
   runtimes: FakeRuntime[];
   /** Page size the fake uses for ListAgentRuntimes, to exercise pagination. */
   pageSize: number;
+  /** GetAgentRuntime of a listed runtime answers this error instead (say, it was deleted after the listing). */
+  describeFault?: (agentRuntimeId: string) => FakeError | undefined;
   /** Code Interpreter sessions: started and stopped ids, and the tool calls received. */
   interpreter: {
     started: string[];
@@ -77,6 +88,7 @@ export async function startAgentCoreFake(): Promise<AgentCoreFake> {
       fake.interpreter = { started: [], stopped: [], calls: [], failInvoke: false };
       fake.invocations.length = 0;
       fake.runtimes.length = 0;
+      fake.describeFault = undefined;
       fake.answer = () => ({ status: 500, body: '{"message":"no answer configured"}' });
     },
     stop: () =>
@@ -123,6 +135,8 @@ async function handle(fake: AgentCoreFake, req: IncomingMessage, res: ServerResp
   const getRuntime = /^\/runtimes\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'GET' && getRuntime) {
     const id = decodeURIComponent(getRuntime[1] as string);
+    const fault = fake.describeFault?.(id);
+    if (fault) return json(res, fault.status, { message: fault.message }, fault.errorType);
     const found = fake.runtimes.find((r) => r.agentRuntimeId === id);
     if (!found) return json(res, 404, { message: `runtime ${id} not found` }, 'ResourceNotFoundException');
     return json(res, 200, {
@@ -209,6 +223,14 @@ async function reply(res: ServerResponse, answer: FakeReply) {
   if (answer.hang) {
     res.flushHeaders();
     return; // the socket stays open until the client gives up or the fake stops
+  }
+  if (answer.chunks) {
+    for (const chunk of answer.chunks) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+    return;
   }
   if (answer.events) {
     for (const event of answer.events) {

@@ -4,13 +4,20 @@ import { BedrockAgentCoreControlClient, GetAgentRuntimeCommand } from '@aws-sdk/
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runHealthCheck } from '../../../src/health/run.js';
+import {
+  type AgentReport,
+  AlertDeliveryError,
+  assertAlertsDelivered,
+  runHealthCheck,
+} from '../../../src/health/run.js';
 import { seedProbe } from '../../../src/probes/prompt.js';
 import { SEED_AFTER } from '../../fixtures/seed-transcripts.js';
+import { captureOutput } from '../../support/output.js';
 
 const agentCore = mockClient(BedrockAgentCoreClient);
 const control = mockClient(BedrockAgentCoreControlClient);
 const ddbMock = mockClient(DynamoDBClient);
+const output = captureOutput();
 const arn = (n: number) => `arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/agent${n}-AbCdE1234${n}`;
 
 beforeEach(() => {
@@ -83,5 +90,65 @@ describe('a run short of time', () => {
       [arn(1), 'healthy'],
       [arn(2), undefined],
     ]);
+  });
+});
+
+describe('what a run logs', () => {
+  it('lists a thousand targets in a line of a few kilobytes, saying how many there were', async () => {
+    // Prepare: no time left, so the run logs its targets and checks none
+    const targets = Array.from({ length: 1000 }, (_, n) => arn(n));
+    // Act
+    await runHealthCheck(
+      { agentRuntimeArns: targets, discoveryRegions: [] },
+      {
+        controlClientFor: (region) => new BedrockAgentCoreControlClient({ region }),
+        agentCoreClientFor: (region) => new BedrockAgentCoreClient({ region }),
+        newProbe: seedProbe,
+        timeoutMs: 1_000,
+        remainingMs: () => 0,
+      },
+    );
+    // Assess
+    const line = output.text.split('\n').find((l) => l.includes('"health check targets"')) ?? '';
+    expect(JSON.parse(line)).toMatchObject({
+      count: 1000,
+      agents: expect.arrayContaining(['…[truncated: 1000 items]']),
+    });
+    expect(line.length).toBeLessThan(8 * 1024);
+  });
+});
+
+describe('alerts that could not be delivered', () => {
+  const reports: AgentReport[] = [
+    { agentRuntimeArn: arn(1), alert: { action: 'published', kind: 'failing' } },
+    { agentRuntimeArn: arn(2), alert: { action: 'publish-failed', kind: 'recovered', error: 'KMSDisabledException' } },
+    { agentRuntimeArn: arn(3), alert: { action: 'none' } },
+    { agentRuntimeArn: arn(4), alertError: 'ProvisionedThroughputExceededException' },
+    { agentRuntimeArn: arn(5), alert: { action: 'claimed-elsewhere' } },
+  ];
+
+  it('fail the run with each one named: refused by SNS, or not recorded', () => {
+    // Act
+    const error = (() => {
+      try {
+        assertAlertsDelivered(reports);
+      } catch (e) {
+        return e;
+      }
+    })();
+    // Assess
+    expect(error).toBeInstanceOf(AlertDeliveryError);
+    expect((error as AlertDeliveryError).undelivered).toEqual([
+      { agentRuntimeArn: arn(2), problem: 'SNS refused the recovered alert: KMSDisabledException' },
+      { agentRuntimeArn: arn(4), problem: 'alert state not recorded: ProvisionedThroughputExceededException' },
+    ]);
+    expect((error as Error).message).toMatch(/^2 alert\(s\) could not be delivered/);
+  });
+
+  it('leave the run alone when every due alert was delivered, or left to another run', () => {
+    // Act and assess
+    expect(() =>
+      assertAlertsDelivered(reports.filter((r) => r.alert && r.alert.action !== 'publish-failed')),
+    ).not.toThrow();
   });
 });
