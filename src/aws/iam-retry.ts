@@ -85,6 +85,7 @@ export class IamRetryStrategy implements RetryStrategyV2 {
     // A retry that could not finish before the invocation's time is spent is not started: the caller gets IAM's
     // error while there is still time to log it, count it and hand the event back for a later delivery.
     if (delay + IAM_REQUEST_TIMEOUT_MS > this.budget.remainingMs()) {
+      this.budget.markSpent?.();
       throw new RetriesExhaustedError(`No retry for ${errorInfo.errorType}: the invocation's time is nearly spent.`);
     }
     await this.rateLimiter.getSendToken();

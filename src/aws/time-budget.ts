@@ -1,6 +1,8 @@
 /** How long the current invocation has left, for every loop that waits or retries. */
 export interface TimeBudget {
   remainingMs(): number;
+  /** Called by a loop that stopped because the time was spent, so the caller can tell why its work failed. */
+  markSpent?(): void;
 }
 
 /** Outside Lambda (the CLI, scripts): no limit but the caller's patience. */
@@ -18,13 +20,24 @@ export const FINAL_WORDS_MS = 2_000;
  */
 export class InvocationClock implements TimeBudget {
   private endsAt = Number.POSITIVE_INFINITY;
+  private spent = false;
 
   start(context: { getRemainingTimeInMillis(): number }): void {
     this.endsAt = Date.now() + context.getRemainingTimeInMillis() - FINAL_WORDS_MS;
+    this.spent = false;
   }
 
   remainingMs(): number {
     return Math.max(0, this.endsAt - Date.now());
+  }
+
+  markSpent(): void {
+    this.spent = true;
+  }
+
+  /** This invocation ran out of time: a retry or a wait was given up for lack of it. */
+  get outOfTime(): boolean {
+    return this.spent || this.remainingMs() === 0;
   }
 }
 

@@ -178,6 +178,7 @@ async function getRoleWaitingForConsistency(
     if (waitedMs >= settings.roleNotFoundRetryMs) return { role: undefined, waitedMs };
     const wait = Math.min(delay, settings.roleNotFoundRetryMs - waitedMs);
     if (wait >= budget.remainingMs()) {
+      budget.markSpent?.();
       throw new OutOfTimeError(
         `Role ${roleName} was not visible in IAM yet, and the invocation has no time left to wait for it; ` +
           'the event will be delivered again.',

@@ -39,6 +39,8 @@ export interface FaultProxyOptions {
   latencyMs?: readonly [number, number];
   /** Only these API actions receive faults (default: all). Others are forwarded untouched, without a draw. */
   faultActions?: readonly string[];
+  /** A throttled answer carries `Retry-After: <seconds>`, as a service telling its callers to back off does. */
+  retryAfterSeconds?: number;
 }
 
 export interface FaultProxyStats {
@@ -192,7 +194,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const xml = { 'content-type': 'text/xml' };
     switch (fault) {
       case 'throttle':
-        res.writeHead(400, xml).end(iamErrorBody('Throttling', 'Rate exceeded'));
+        res
+          .writeHead(400, {
+            ...xml,
+            ...(options.retryAfterSeconds ? { 'retry-after': String(options.retryAfterSeconds) } : {}),
+          })
+          .end(iamErrorBody('Throttling', 'Rate exceeded'));
         return;
       case 'serverError':
         if (status5xx === 500) {

@@ -87,3 +87,22 @@ describe('IamRetryStrategy', () => {
     expect(next.getRetryDelay()).toBeGreaterThan(4_000);
   });
 });
+
+describe('IamRetryStrategy within the invocation’s time', () => {
+  it('starts no retry that could not finish before the time is spent, and says the time was the reason', async () => {
+    // Prepare: the first retry's backoff plus one request timeout fit in 15 s; with 3 s left, none does.
+    let left = 15_000;
+    let spent = false;
+    const budget = { remainingMs: () => left, markSpent: () => void (spent = true) };
+    const strategy = new IamRetryStrategy(8, { rateLimiter: noWaiting, random: () => 1, budget });
+    const token = await strategy.acquireInitialRetryToken();
+    // Act
+    const first = await strategy.refreshRetryTokenForRetry(token, throttled);
+    left = 3_000;
+    const second = strategy.refreshRetryTokenForRetry(first, throttled);
+    // Assess
+    expect(first.getRetryCount()).toBe(1);
+    await expect(second).rejects.toBeInstanceOf(RetriesExhaustedError);
+    expect(spent).toBe(true);
+  });
+});
