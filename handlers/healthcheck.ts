@@ -5,14 +5,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { publishAlert } from '../src/alerts/publish.js';
+import { createDynamoDbClient, createSnsClient } from '../src/aws/alert-clients.js';
 import { resourceName } from '../src/aws/arn.js';
-import {
-  agentCoreClientFor,
-  agentCoreControlClientFor,
-  createDynamoDbClient,
-  createIamClient,
-  createSnsClient,
-} from '../src/aws/clients.js';
+import { agentCoreClientFor, agentCoreControlClientFor, createIamClient } from '../src/aws/clients.js';
 import { errorMessage } from '../src/aws/errors.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { type AgentReport, assertAlertsDelivered, runHealthCheck } from '../src/health/run.js';
@@ -43,7 +38,7 @@ export function healthCheckDeps(config: Config = loadConfig()): HealthCheckDeps 
   return {
     config,
     iam: createIamClient(config),
-    ddb: createDynamoDbClient(config),
+    ddb: createDynamoDbClient(config.region),
     sns: createSnsClient(config.region),
     controlClientFor: agentCoreControlClientFor,
     agentCoreClientFor,
@@ -54,9 +49,9 @@ export function healthCheckDeps(config: Config = loadConfig()): HealthCheckDeps 
 export function createHealthCheckHandler(deps: HealthCheckDeps): LambdaHandler<unknown, HealthCheckSummary> {
   const { config, iam, ddb, sns } = deps;
   const { health } = config;
-  const alertTopicArn = health.alertTopicArn;
-  if (!health.stateTableName || !alertTopicArn) {
-    logger.warn('alerts disabled', { reason: 'HEALTH_TABLE_NAME or ALERT_TOPIC_ARN not set', verdictsOnly: true });
+  const alertTopicArn = config.alerts.topicArn;
+  if (!config.alerts.stateTable || !alertTopicArn) {
+    logger.warn('alerts disabled', { reason: 'ALERT_STATE_TABLE or ALERT_TOPIC_ARN not set', verdictsOnly: true });
   }
   return observed(async (_event, context) => {
     try {
@@ -73,10 +68,10 @@ export function createHealthCheckHandler(deps: HealthCheckDeps): LambdaHandler<u
         probesRole: (roleArn) => isManagedRoleName(resourceName(roleArn), config.rolePrefixes),
         selfHeal: health.selfHeal ? { iam, settings: config } : undefined,
         alerts:
-          health.stateTableName && alertTopicArn
+          config.alerts.stateTable && alertTopicArn
             ? {
                 ddb,
-                tableName: health.stateTableName,
+                tableName: config.alerts.stateTable,
                 publish: (alert) => publishAlert(sns, alertTopicArn, alert),
                 reminderMs: health.alertReminderMs,
               }

@@ -29,8 +29,8 @@ export function reconcileDeps(config: Config = loadConfig()): ReconcileDeps {
     clock,
     notifier: lazyNotifier({
       region: config.region,
-      tableName: config.health.stateTableName,
-      topicArn: config.health.alertTopicArn,
+      tableName: config.alerts.stateTable,
+      topicArn: config.alerts.topicArn,
     }),
   };
 }

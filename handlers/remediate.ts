@@ -34,8 +34,8 @@ export function remediateDeps(config: Config = loadConfig()): RemediateDeps {
     clock,
     notifier: lazyNotifier({
       region: config.region,
-      tableName: config.health.stateTableName,
-      topicArn: config.health.alertTopicArn,
+      tableName: config.alerts.stateTable,
+      topicArn: config.alerts.topicArn,
     }),
   };
 }
@@ -87,7 +87,7 @@ export function createRemediateHandler(deps: RemediateDeps): LambdaHandler<unkno
         if (isRoleFinding(outcome)) await report(outcome, deps.notifier);
         return outcome;
       } catch (error) {
-        const outOfTime = error instanceof OutOfTimeError || clock.remainingMs() === 0;
+        const outOfTime = error instanceof OutOfTimeError || clock.outOfTime;
         logger.error('remediation failed', {
           eventId: read.eventId,
           role: read.role.roleName,

@@ -32,7 +32,8 @@ export interface Config {
    * (CLI, tests: profiles, SSO, env).
    */
   credentialSource: 'environment' | 'default-chain';
-  /** Health check (issue 4): the settings below. */
+  /** Where alert state lives and where alerts go: the stack's; absent in the CLI (it prints, never alerts). */
+  alerts: { stateTable?: string; topicArn?: string };
   health: HealthSettings;
 }
 
@@ -52,9 +53,6 @@ export interface HealthSettings {
   /** How long one agent may take to answer the prompt. */
   probeTimeoutMs: number;
   alertReminderMs: number;
-  /** Where alert state lives and where alerts go; absent in the CLI (no alerts there). */
-  stateTableName?: string;
-  alertTopicArn?: string;
   /** SSM SecureString holding the Slack incoming-webhook URL (slack-notify only). */
   slackWebhookParameter?: string;
 }
@@ -98,6 +96,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     iamMaxAttempts: settings.read('iamMaxAttempts'),
     sweepConcurrency: settings.read('sweepConcurrency'),
     credentialSource: env.AWS_LAMBDA_FUNCTION_NAME && env.AWS_ACCESS_KEY_ID ? 'environment' : 'default-chain',
+    alerts: {
+      stateTable: env.ALERT_STATE_TABLE?.trim() || undefined,
+      topicArn: env.ALERT_TOPIC_ARN?.trim() || undefined,
+    },
     health: healthSettings(settings, region),
   };
   if (settings.problems.length > 0) {
@@ -127,8 +129,6 @@ function healthSettings(settings: EnvironmentReader, region: string): HealthSett
     directProbe: settings.read('directProbe'),
     probeTimeoutMs: settings.read('probeTimeoutSeconds') * 1000,
     alertReminderMs: settings.read('alertReminderHours') * 3_600_000,
-    stateTableName: settings.env.HEALTH_TABLE_NAME?.trim() || undefined,
-    alertTopicArn: settings.env.ALERT_TOPIC_ARN?.trim() || undefined,
     slackWebhookParameter: settings.read('slackWebhookParameter'),
   };
 }

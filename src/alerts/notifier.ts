@@ -32,9 +32,9 @@ export function lazyNotifier(settings: NotifierSettings): Notifier | undefined {
       import('../aws/alert-clients.js'),
       import('./publish.js'),
     ]);
-    const sns = createSnsClient(settings);
+    const sns = createSnsClient(settings.region);
     return {
-      ddb: createDynamoDbClient(settings),
+      ddb: createDynamoDbClient(settings.region),
       tableName,
       publish: (alert) => publishAlert(sns, topicArn, alert),
       reminderMs: settings.reminderMs,

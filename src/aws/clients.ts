@@ -1,10 +1,8 @@
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
@@ -52,10 +50,6 @@ export function createEventBridgeClient(region: string = IAM_EVENTS_REGION): Eve
   return new EventBridgeClient({ region });
 }
 
-export function createSnsClient(region: string = IAM_EVENTS_REGION): SNSClient {
-  return new SNSClient({ region });
-}
-
 export function createStsClient(region: string = IAM_EVENTS_REGION): STSClient {
   return new STSClient({ region });
 }
@@ -84,10 +78,6 @@ export function agentCoreControlClientFor(region: string): BedrockAgentCoreContr
     agentCoreControlClients.set(region, client);
   }
   return client;
-}
-
-export function createDynamoDbClient(config: Pick<Config, 'region'>): DynamoDBClient {
-  return new DynamoDBClient({ region: config.region });
 }
 
 export function createSsmClient(config: Pick<Config, 'region'>): SSMClient {

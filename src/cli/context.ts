@@ -4,13 +4,8 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { loadSharedConfigFiles } from '@smithy/core/config';
-import {
-  createCloudTrailClient,
-  createEventBridgeClient,
-  createIamClient,
-  createSnsClient,
-  createStsClient,
-} from '../aws/clients.js';
+import { createSnsClient } from '../aws/alert-clients.js';
+import { createCloudTrailClient, createEventBridgeClient, createIamClient, createStsClient } from '../aws/clients.js';
 import { type Config, type ConfigEnvName, ConfigError, loadConfigWithOverrides } from '../config.js';
 import { REGION_PATTERN, SETTINGS } from '../settings.js';
 import { type CliIO, type ErrorContext, type ExitCode, UsageError } from './output.js';

@@ -319,7 +319,7 @@ describe('serverless deploy into a stock moto server', () => {
     expect(await stacks).toMatch(/does not exist/);
     expect(functions).toEqual([]);
     expect(queues.filter((q) => q.endsWith(`/${STACK}-dead-letter`))).toHaveLength(1);
-    expect(tables).toContain(`${STACK}-health`);
+    expect(tables).toContain(`${STACK}-alert-state`);
   });
 });
 

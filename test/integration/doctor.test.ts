@@ -1,10 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createCloudTrailClient,
-  createEventBridgeClient,
-  createSnsClient,
-  createStsClient,
-} from '../../src/aws/clients.js';
+import { createSnsClient } from '../../src/aws/alert-clients.js';
+import { createCloudTrailClient, createEventBridgeClient, createStsClient } from '../../src/aws/clients.js';
 import { checkDeployment, type DeploymentDeps } from '../../src/deployment/checks.js';
 import { createDeployment, HEALTHY } from '../support/deployment.js';
 import { useMoto } from '../support/use-moto.js';

@@ -70,7 +70,7 @@ beforeAll(async () => {
         loadConfig({
           ...process.env,
           AGENT_RUNTIME_ARNS: agentRuntimeArns.join(','),
-          HEALTH_TABLE_NAME: TABLE,
+          ALERT_STATE_TABLE: TABLE,
           ALERT_TOPIC_ARN: infrastructure.topicArn,
           PROBE_TIMEOUT_SECONDS: String(PROBE_TIMEOUT_SECONDS),
           // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): fall back to local evaluation at once.

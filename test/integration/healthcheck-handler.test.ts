@@ -77,7 +77,7 @@ describe('the healthcheck handler end to end', () => {
           ...process.env,
           AGENT_RUNTIME_ARNS: ARN,
           HEALTH_PROBE: 'seed',
-          HEALTH_TABLE_NAME: TABLE,
+          ALERT_STATE_TABLE: TABLE,
           ALERT_TOPIC_ARN: topicArn,
           PROBE_TIMEOUT_SECONDS: '5',
           // moto answers SimulatePrincipalPolicy with HTTP 500 (not implemented): no point retrying it before the

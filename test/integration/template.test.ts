@@ -548,9 +548,8 @@ describe('serverless package: the health check', () => {
       selfHeal: false,
       directProbe: false,
       alertReminderMs: 6 * 3_600_000,
-      stateTableName: 'HealthStateTable',
-      alertTopicArn: alertsTopic(),
     });
+    expect(settings.alerts).toEqual({ stateTable: 'AlertStateTable', topicArn: alertsTopic() });
     expect(settings.rolePrefixes).toEqual(PREFIXES);
     expect(fn.Properties.Timeout as number).toBeGreaterThan(settings.health.probeTimeoutMs / 1000);
   });

@@ -84,7 +84,7 @@ beforeAll(() => {
 beforeEach(async () => {
   const infrastructure = await createAlertInfrastructure({ table: TABLE });
   queueUrl = infrastructure.queueUrl;
-  env = { ...process.env, HEALTH_TABLE_NAME: TABLE, ALERT_TOPIC_ARN: infrastructure.topicArn };
+  env = { ...process.env, ALERT_STATE_TABLE: TABLE, ALERT_TOPIC_ARN: infrastructure.topicArn };
 });
 
 describe('a prefixed role that trusts someone else', () => {
