@@ -6,6 +6,16 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     // Handlers log JSON lines; show them only for a failing test.
     silent: 'passed-only',
+    // Integration tests mostly wait (on the emulator, on retry backoffs, on the clock): more files than cores keep
+    // both cores busy. One worker per core would leave them idle most of the run.
+    maxWorkers: 4,
+    // `npm test -- --coverage` (CI): the share of src/ the tests run, with a floor CI holds.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      thresholds: { lines: 90 },
+    },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
@@ -13,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
           // Each file starts its own emulator; AWS-style retries and waits need room.
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -28,17 +28,19 @@ import {
 } from './report.js';
 
 /**
- * The simulator and its IAM catalog (JSON files it reads from node_modules at run time) are imported on use. The CLI
- * has them; the Lambda bundles leave the package out (serverless.yml `exclude`), because the catalog is not in the
- * zip and IAM's own simulator answers there: a static import would fail the whole bundle at start.
+ * The local simulator is an optional peer, not a dependency: @cloud-copilot/iam-simulate is AGPL-3.0-or-later, and
+ * agentcore-guard (MIT) neither ships nor bundles it. `check --offline` loads it only where someone installed it;
+ * the Lambda bundles never carry it (IAM's own simulator answers there).
  */
 async function loadSimulator() {
   try {
     return await import('@cloud-copilot/iam-simulate');
   } catch (error) {
     throw new LocalSimulationError(
-      `Local policy evaluation is not available here (${errorMessage(error).split('\n', 1)[0]}). ` +
-        'Grant iam:SimulatePrincipalPolicy so IAM evaluates the role, or run `agentcore-guard check --offline` from a clone.',
+      `Local policy evaluation needs @cloud-copilot/iam-simulate, which agentcore-guard does not ship (it is ` +
+        `AGPL-3.0-or-later; ${errorMessage(error).split('\n', 1)[0]}). If its licence suits you, install it beside ` +
+        'agentcore-guard: npm install @cloud-copilot/iam-simulate. Or let IAM evaluate the role: drop --offline and ' +
+        'use credentials allowed iam:SimulatePrincipalPolicy.',
     );
   }
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BedrockAgentCoreControlClient, CreateAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore-control';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake } from '../support/agentcore-fake.js';
 import { iamError, startFakeIam } from '../support/fake-iam.js';
 import { freePort, type MotoServer, startMoto } from '../support/moto.js';
@@ -41,7 +41,7 @@ interface CliResult {
 async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   const base = { PATH: process.env.PATH, HOME: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/agentcore-guard.js', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [inject('cliBundle'), ...args], {
       cwd: root,
       env: { ...base, ...env },
       timeout: 60_000,

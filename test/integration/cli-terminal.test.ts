@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { GetRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createIamClient } from '../../src/aws/clients.js';
 import { runOnTerminal } from '../support/cli-io.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
@@ -72,7 +72,7 @@ describe('a sweep interrupted on a terminal', () => {
 
       // Act: interrupt once the bar shows at least one role done
       const result = await runOnTerminal({
-        argv: [process.execPath, 'bin/agentcore-guard.js', 'sweep', '--concurrency', '1'],
+        argv: [process.execPath, inject('cliBundle'), 'sweep', '--concurrency', '1'],
         env: cliEnv(proxy.endpoint),
         cwd: root,
         when: String.raw`\] [1-9]\d*/30 \|`,
@@ -105,7 +105,7 @@ describe('output into a pipe whose reader has gone', () => {
     [['policy', '--profile', 'seed', '--json'], 1],
   ])('%j ends quietly with its own exit code, without an EPIPE error', async (args, exitCode) => {
     // Prepare
-    const child = spawn(process.execPath, ['bin/agentcore-guard.js', ...args], {
+    const child = spawn(process.execPath, [inject('cliBundle'), ...args], {
       cwd: root,
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ import {
   PutRolePolicyCommand,
   TagRoleCommand,
 } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createIamClient } from '../../src/aws/clients.js';
 import { createDeployment, HEALTHY } from '../support/deployment.js';
 import { createRoles, toolkitTrustPolicy } from '../support/iam-fixtures.js';
@@ -28,12 +28,8 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI as a person would: a real child process, through the package's bin. */
-async function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = awsEnv(),
-  entry = 'bin/agentcore-guard.js',
-): Promise<CliResult> {
+/** Runs the CLI as a person would: a real child process, on the bundle that ships (or through the package's bin). */
+async function cli(args: string[], env: NodeJS.ProcessEnv = awsEnv(), entry = inject('cliBundle')): Promise<CliResult> {
   try {
     const { stdout, stderr } = await run(process.execPath, [entry, ...args], { cwd: root, env, timeout: 60_000 });
     return { code: 0, stdout, stderr };
@@ -341,18 +337,30 @@ describe('agentcore-guard as a child process against moto', () => {
     expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, stage: 'dev' });
   });
 
-  it('the built bundle (npm run build:cli) runs the same commands with node alone', async () => {
+  it('runs from a clone through the bin, on the TypeScript sources', async () => {
     // Prepare
-    await run('npm', ['run', '--silent', 'build:cli'], { cwd: root, env: { ...process.env } });
-    await createRoles(iam, [`${P}bundle`]);
+    await createRoles(iam, [`${P}bin`]);
 
     // Act
-    const fixed = await cli(['remediate', '--role', `${P}bundle`], awsEnv(), 'dist/cli.mjs');
-    const checked = await cli(['check', '--role', `${P}bundle`, '--offline', '--json'], awsEnv(), 'dist/cli.mjs');
+    const fixed = await cli(['remediate', '--role', `${P}bin`, '--json'], awsEnv(), 'bin/agentcore-guard.js');
 
     // Assess
     expect(fixed.code).toBe(0);
-    expect(checked.code).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ status: 'remediated', roleName: `${P}bin` });
+  });
+
+  it('ships no code of the optional AGPL simulator in its bundle, and still evaluates locally where it is installed', async () => {
+    // Prepare
+    await createRoles(iam, [`${P}bundle`]);
+    await cli(['remediate', '--role', `${P}bundle`]);
+
+    // Act
+    const checked = await cli(['check', '--role', `${P}bundle`, '--offline', '--json']);
+    const bundle = readFileSync(inject('cliBundle'), 'utf8');
+
+    // Assess
     expect(JSON.parse(checked.stdout)).toMatchObject({ allowed: true, method: 'local' });
+    expect(bundle).toMatch(/import\(["']@cloud-copilot\/iam-simulate["']\)/);
+    expect(bundle).not.toMatch(/node_modules\/@cloud-copilot\/iam-(simulate|policy|utils)/);
   });
 });

@@ -38,3 +38,50 @@ describe('loadConfig', () => {
     });
   });
 });
+
+const ARN = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345';
+
+describe('health-check settings', () => {
+  it('default to discovery in the own region, the proof probe, self-heal on and a daily reminder', () => {
+    // Act
+    const { health } = loadConfig({ AWS_REGION: 'us-east-1' });
+    // Assess
+    expect(health).toMatchObject({
+      agentRuntimeArns: [],
+      discoveryRegions: ['us-east-1'],
+      probe: 'proof',
+      selfHeal: true,
+      directProbe: false,
+      alertReminderMs: 24 * 3_600_000,
+    });
+  });
+
+  it('read a comma list of agent runtime ARNs', () => {
+    expect(
+      loadConfig({ AGENT_RUNTIME_ARNS: ` ${ARN}, ${ARN.replace('west', 'east')} ` }).health.agentRuntimeArns,
+    ).toEqual([ARN, ARN.replace('west', 'east')]);
+  });
+
+  it('reject something that is not an agent runtime ARN, naming it', () => {
+    expect(() => loadConfig({ AGENT_RUNTIME_ARNS: 'arn:aws:iam::123456789012:role/x' })).toThrow(/role\/x/);
+  });
+
+  it('turn self-heal off only when asked to', () => {
+    expect(loadConfig({ SELF_HEAL: 'false' }).health.selfHeal).toBe(false);
+    expect(() => loadConfig({ SELF_HEAL: 'sometimes' })).toThrow(ConfigError);
+  });
+
+  it('need a prompt and a valid pattern for the custom probe', () => {
+    expect(() => loadConfig({ HEALTH_PROBE: 'custom', HEALTH_PROMPT: 'What is 2**10?' })).toThrow(/HEALTH_EXPECT/);
+    expect(() => loadConfig({ HEALTH_PROBE: 'custom', HEALTH_PROMPT: 'x', HEALTH_EXPECT: '(' })).toThrow(
+      /regular expression/,
+    );
+    expect(
+      loadConfig({ HEALTH_PROBE: 'custom', HEALTH_PROMPT: 'What is 2**10?', HEALTH_EXPECT: '\\b1024\\b' }).health,
+    ).toMatchObject({ probe: 'custom', customExpect: '\\b1024\\b' });
+  });
+
+  it('reject an unknown probe', () => {
+    expect(() => loadConfig({ HEALTH_PROBE: 'vibes' })).toThrow(/proof, seed or custom/);
+  });
+});

@@ -7,7 +7,7 @@ import {
   ROLE_PREFIX_PATTERN,
   SCHEDULE_EXPRESSION_PATTERN,
   SETTINGS,
-} from '../../../src/settings.js';
+} from '../../src/settings.js';
 
 const value = <T>(reading: { ok: true; value: T } | { ok: false; expected: string }) =>
   reading.ok ? reading.value : `invalid: ${reading.expected}`;

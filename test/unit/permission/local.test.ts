@@ -12,7 +12,7 @@ afterEach(() => {
 });
 
 describe('local permission evaluation', () => {
-  it('says how to proceed, without calling IAM, where the simulator is not shipped (the Lambda bundles)', async () => {
+  it('says how to install the optional simulator, or to let IAM evaluate, without calling IAM, where it is absent', async () => {
     // Prepare: what a bundle without the package sees on import.
     vi.doMock('@cloud-copilot/iam-simulate', () => {
       throw new Error("Cannot find package '@cloud-copilot/iam-simulate'");
@@ -23,7 +23,8 @@ describe('local permission evaluation', () => {
     const attempt = checkCodeInterpreterPermissions(roleArn, { iam: new IAMClient({}), mode: 'local' });
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(LocalSimulationError);
-    await expect(attempt).rejects.toThrow(/Grant iam:SimulatePrincipalPolicy/);
+    await expect(attempt).rejects.toThrow(/npm install @cloud-copilot\/iam-simulate/);
+    await expect(attempt).rejects.toThrow(/iam:SimulatePrincipalPolicy/);
     expect(iamMock.calls()).toHaveLength(0);
   });
 });

@@ -1,0 +1,23 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { buildCli } from '../../scripts/build-cli.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The CLI bundle the integration tests' child processes run (built once per run, as `npm run build:cli` does). */
+    cliBundle: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  // Inside the checkout, so that the bundle resolves its external packages from node_modules as dist/cli.mjs does.
+  const cache = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
+  await mkdir(cache, { recursive: true });
+  const dir = await mkdtemp(join(cache, 'agentcore-guard-cli-'));
+  const bundle = join(dir, 'cli.mjs');
+  await buildCli(bundle);
+  project.provide('cliBundle', bundle);
+  return () => rm(dir, { recursive: true, force: true });
+}
