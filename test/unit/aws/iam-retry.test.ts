@@ -93,7 +93,12 @@ describe('IamRetryStrategy within the invocation’s time', () => {
     // Prepare: the first retry's backoff plus one request timeout fit in 15 s; with 3 s left, none does.
     let left = 15_000;
     let spent = false;
-    const budget = { remainingMs: () => left, markSpent: () => void (spent = true) };
+    const budget = {
+      remainingMs: () => left,
+      markSpent: () => {
+        spent = true;
+      },
+    };
     const strategy = new IamRetryStrategy(8, { rateLimiter: noWaiting, random: () => 1, budget });
     const token = await strategy.acquireInitialRetryToken();
     // Act
