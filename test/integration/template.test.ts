@@ -132,8 +132,11 @@ function ruleNamed(suffix: string): Resource {
 
 /** The CloudTrail rules that deliver IAM API calls to the remediate function. */
 const CLOUDTRAIL_RULES = ['-create-role', '-role-policy-drift'] as const;
+/** The rule on AgentCore runtime changes, from any region (forwarded to us-east-1). */
+const RUNTIME_RULE = '-runtime-change';
+const DEAD_LETTER_RULES = [...CLOUDTRAIL_RULES, RUNTIME_RULE];
 
-function functionId(name: 'Remediate' | 'Reconcile' | 'Healthcheck' | 'SlackNotify'): string {
+function functionId(name: 'Remediate' | 'Reconcile' | 'Runtimes' | 'Healthcheck' | 'SlackNotify'): string {
   const id = `${name}LambdaFunction`;
   expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
   return id;
@@ -238,8 +241,8 @@ describe('serverless package', () => {
 
     // Assess
     expect(queuePolicy.Properties.Queues).toEqual([{ Ref: queueId }]);
-    expect(statements).toHaveLength(CLOUDTRAIL_RULES.length);
-    CLOUDTRAIL_RULES.forEach((suffix, i) => {
+    expect(statements).toHaveLength(DEAD_LETTER_RULES.length);
+    DEAD_LETTER_RULES.forEach((suffix, i) => {
       expect(statements[i]).toMatchObject({
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
@@ -418,6 +421,55 @@ describe('serverless package', () => {
     expect(assertions).toContainEqual(
       expect.objectContaining({ Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } }),
     );
+  });
+
+  it("filters the runtime rule on this account's successful CreateAgentRuntime and UpdateAgentRuntime, any region", () => {
+    // Act
+    const rule = ruleNamed(RUNTIME_RULE);
+    const [target] = rule.Properties.Targets as Json[];
+    // Assess
+    expect(rule.Properties.EventBusName).toBeUndefined();
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.bedrock-agentcore'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      account: [{ Ref: 'AWS::AccountId' }],
+      detail: {
+        eventSource: ['bedrock-agentcore.amazonaws.com'],
+        eventName: ['CreateAgentRuntime', 'UpdateAgentRuntime'],
+        errorCode: [{ exists: false }],
+      },
+    });
+    expect(target?.Arn).toEqual({ 'Fn::GetAtt': [functionId('Runtimes'), 'Arn'] });
+    expect(target?.RetryPolicy).toEqual({
+      MaximumRetryAttempts: expect.any(Number),
+      MaximumEventAgeInSeconds: expect.any(Number),
+    });
+    expect(target?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [single('AWS::SQS::Queue')[0], 'Arn'] } });
+  });
+
+  it('lets the runtimes function read any role of the account, but write only to the prefixed ones', () => {
+    // Prepare
+    const statements = statementsOfRole(audited(), 'RuntimesRole');
+    const decide = (action: string, roleName: string) => evaluate(statements, { action, resource: roleArn(roleName) });
+    // Act / Assess: a CDK role is read and simulated, never written; a prefixed role is written.
+    for (const action of ['iam:GetRole', 'iam:SimulatePrincipalPolicy']) {
+      expect(decide(action, 'MyStack-AgentRuntimeRole1A2B3C-XYZ'), action).toBe('allowed');
+    }
+    for (const action of [
+      'iam:PutRolePolicy',
+      'iam:DeleteRolePolicy',
+      'iam:UpdateAssumeRolePolicy',
+      'iam:GetRolePolicy',
+    ]) {
+      expect(decide(action, 'MyStack-AgentRuntimeRole1A2B3C-XYZ'), action).toBe('implicitDeny');
+    }
+    expect(decide('iam:PutRolePolicy', `${PREFIXES[0]}x`)).toBe('allowed');
+    expect(
+      evaluate(statements, {
+        action: 'bedrock-agentcore:GetAgentRuntime',
+        resource: `arn:aws:bedrock-agentcore:eu-west-1:${ACCOUNT}:runtime/a-AbC`,
+      }),
+    ).toBe('allowed');
   });
 
   it('writes one zipped, minified ESM bundle per function', () => {
@@ -708,13 +760,16 @@ describe('serverless package: the trust boundary in the template', () => {
     }
 
     // Assess: remediate and reconcile write; the health check writes when self-heal is on (a conditional Allow).
-    // Remediate and reconcile also delete our policy from an untrusted role under removeFromUntrusted (a conditional Allow).
+    // The functions that call ensureCodeInterpreterPolicy also delete our policy from an untrusted role under
+    // removeFromUntrusted (a conditional Allow).
     expect(checked.sort()).toEqual([
       'HealthcheckRole iam:PutRolePolicy',
       'ReconcileRole iam:DeleteRolePolicy',
       'ReconcileRole iam:PutRolePolicy',
       'RemediateRole iam:DeleteRolePolicy',
       'RemediateRole iam:PutRolePolicy',
+      'RuntimesRole iam:DeleteRolePolicy',
+      'RuntimesRole iam:PutRolePolicy',
     ]);
   });
 
@@ -792,8 +847,8 @@ describe('serverless package: who may publish to the alerts topic', () => {
     // Act
     const decisions = Object.fromEntries(roles.map((r) => [r, publish({ arn: functionRoleArn(r) })]));
     // Assess
-    // Remediate and reconcile alert on roles that are not theirs to write; the health check on failing agents.
-    expect(granted.sort()).toEqual(['HealthcheckRole', 'ReconcileRole', 'RemediateRole']);
+    // Remediate, reconcile and runtimes alert on roles that are not theirs to write; the health check on failing agents.
+    expect(granted.sort()).toEqual(['HealthcheckRole', 'ReconcileRole', 'RemediateRole', 'RuntimesRole']);
     expect(decisions).toEqual(
       Object.fromEntries(roles.map((r) => [r, granted.includes(r) ? 'allowed' : 'explicitDeny'])),
     );
