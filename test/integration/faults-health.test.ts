@@ -2,7 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHealthCheckHandler, type HealthCheckSummary, healthCheckDeps } from '../../handlers/healthcheck.js';
+import {
+  createHealthCheckHandler,
+  type HealthCheckSummary,
+  healthCheckDeps,
+} from '../../handlers/healthcheck/index.js';
 import { readAlertState } from '../../src/alerts/state.js';
 import { loadConfig } from '../../src/config.js';
 import { AlertDeliveryError } from '../../src/health/run.js';

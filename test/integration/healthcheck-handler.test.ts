@@ -3,8 +3,16 @@ import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-s
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHealthCheckHandler, type HealthCheckSummary, healthCheckDeps } from '../../handlers/healthcheck.js';
-import { createSlackNotifyHandler, type SlackNotifySummary, slackNotifyDeps } from '../../handlers/slack-notify.js';
+import {
+  createHealthCheckHandler,
+  type HealthCheckSummary,
+  healthCheckDeps,
+} from '../../handlers/healthcheck/index.js';
+import {
+  createSlackNotifyHandler,
+  type SlackNotifySummary,
+  slackNotifyDeps,
+} from '../../handlers/slack-notify/index.js';
 import { snsMessage } from '../../src/alerts/messages.js';
 import { SlackWebhookError } from '../../src/alerts/slack.js';
 import { loadConfig } from '../../src/config.js';

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRuntimesHandler, type RuntimesResult, runtimesDeps } from '../../handlers/runtimes.js';
+import { createRuntimesHandler, type RuntimesResult, runtimesDeps } from '../../handlers/runtimes/index.js';
 import { loadConfig } from '../../src/config.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { apiCallEvent } from '../support/events.js';

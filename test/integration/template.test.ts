@@ -497,9 +497,19 @@ describe('serverless package', () => {
       expect(entries, `artifact of ${name}`).not.toBeNull();
       const modulePath = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;
       const bundle = entries?.get(modulePath)?.toString('utf8') ?? '';
-      const moduleDir = modulePath.slice(0, modulePath.lastIndexOf('/') + 1);
-      const packageJson = JSON.parse(entries?.get(`${moduleDir}package.json`)?.toString('utf8') ?? '{}');
+      // Node reads the nearest package.json up from the module: the handler's folder, or handlers/ above it.
+      const folders = modulePath.split('/').slice(0, -1);
+      const nearest = folders
+        .map((_, i) => `${folders.slice(0, folders.length - i).join('/')}/package.json`)
+        .find((path) => entries?.has(path));
+      const packageJson = JSON.parse((nearest && entries?.get(nearest)?.toString('utf8')) ?? '{}');
       expect(packageJson.type, `${name}: package.json marks the .js bundle as ESM`).toBe('module');
+      // Its own folder only: its bundle and the chunks it loads on first use, no other function's, no sources.
+      const ownFolder = `${folders.join('/')}/`;
+      expect([...(entries?.keys() ?? [])].filter((path) => path !== nearest && !path.startsWith(ownFolder))).toEqual(
+        [],
+      );
+      expect([...(entries?.keys() ?? [])].filter((path) => path.endsWith('.ts'))).toEqual([]);
       expect(bundle).toMatch(/\bexport\s*\{/);
       // esbuild's CommonJS output ends in this; bundled CommonJS dependencies keep their own `module.exports` inside.
       expect(bundle).not.toMatch(/\bmodule\.exports\s*=\s*__toCommonJS\(/);
@@ -516,7 +526,7 @@ describe('serverless package', () => {
     const entries = readZip(readFileSync(join(outDir, 'remediate.zip')));
 
     // Act
-    const bundle = entries.get('handlers/remediate.js')?.toString('utf8') ?? '';
+    const bundle = entries.get('handlers/remediate/index.js')?.toString('utf8') ?? '';
 
     // Assess
     expect(bundle).toMatch(/\bfunction ensureCodeInterpreterPolicy\(/);

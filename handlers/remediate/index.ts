@@ -1,16 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { parse } from '@aws-sdk/util-arn-parser';
-import { deliverAlert, lazyNotifier, type Notifier } from '../src/alerts/notifier.js';
-import { createIamClient } from '../src/aws/clients.js';
-import { errorMessage, errorName } from '../src/aws/errors.js';
-import { InvocationClock, OutOfTimeError } from '../src/aws/time-budget.js';
-import { type Config, loadConfig } from '../src/config.js';
-import { readRoleEvent } from '../src/events/role-event.js';
-import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../src/observability.js';
-import { ensureCodeInterpreterPolicy } from '../src/remediation/ensure.js';
-import { roleAlertFor, roleAlertSubject } from '../src/remediation/finding-alert.js';
-import { isRoleFinding, type RemediationOutcome, type RoleFinding } from '../src/remediation/outcome.js';
+import { deliverAlert, lazyNotifier, type Notifier } from '../../src/alerts/notifier.js';
+import { createIamClient } from '../../src/aws/clients.js';
+import { errorMessage, errorName } from '../../src/aws/errors.js';
+import { InvocationClock, OutOfTimeError } from '../../src/aws/time-budget.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { readRoleEvent } from '../../src/events/role-event.js';
+import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
+import { ensureCodeInterpreterPolicy } from '../../src/remediation/ensure.js';
+import { roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
+import { isRoleFinding, type RemediationOutcome, type RoleFinding } from '../../src/remediation/outcome.js';
 
 export type RemediateResult =
   | RemediationOutcome

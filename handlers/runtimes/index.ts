@@ -2,19 +2,19 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type BedrockAgentCoreControlClient, GetAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore-control';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { parse } from '@aws-sdk/util-arn-parser';
-import { deliverAlert, lazyNotifier, type Notifier } from '../src/alerts/notifier.js';
-import type { AlertSubject } from '../src/alerts/state.js';
-import { parseRoleArn } from '../src/aws/arn.js';
-import { agentCoreControlClientFor, createIamClient } from '../src/aws/clients.js';
-import { errorMessage, errorName } from '../src/aws/errors.js';
-import { InvocationClock, OutOfTimeError } from '../src/aws/time-budget.js';
-import { type Config, loadConfig } from '../src/config.js';
-import { readRuntimeEvent } from '../src/events/runtime-event.js';
-import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../src/observability.js';
-import { roleAlertFor, roleAlertSubject } from '../src/remediation/finding-alert.js';
-import { isRoleFinding } from '../src/remediation/outcome.js';
-import { runtimeRoleAlertSubject } from '../src/runtime-roles/alert.js';
-import { checkRuntimeRole, type RuntimeRole, type RuntimeRoleCheck } from '../src/runtime-roles/check.js';
+import { deliverAlert, lazyNotifier, type Notifier } from '../../src/alerts/notifier.js';
+import type { AlertSubject } from '../../src/alerts/state.js';
+import { parseRoleArn } from '../../src/aws/arn.js';
+import { agentCoreControlClientFor, createIamClient } from '../../src/aws/clients.js';
+import { errorMessage, errorName } from '../../src/aws/errors.js';
+import { InvocationClock, OutOfTimeError } from '../../src/aws/time-budget.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { readRuntimeEvent } from '../../src/events/runtime-event.js';
+import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
+import { roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
+import { isRoleFinding } from '../../src/remediation/outcome.js';
+import { runtimeRoleAlertSubject } from '../../src/runtime-roles/alert.js';
+import { checkRuntimeRole, type RuntimeRole, type RuntimeRoleCheck } from '../../src/runtime-roles/check.js';
 
 export type RuntimesResult =
   | { status: 'rejected'; reason: 'malformed' | 'foreign-account' | 'malformed-role-arn' }

@@ -4,17 +4,17 @@ import type { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agen
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { publishAlert } from '../src/alerts/publish.js';
-import { createDynamoDbClient, createSnsClient } from '../src/aws/alert-clients.js';
-import { resourceName } from '../src/aws/arn.js';
-import { agentCoreClientFor, agentCoreControlClientFor, createIamClient } from '../src/aws/clients.js';
-import { errorMessage } from '../src/aws/errors.js';
-import { type Config, loadConfig } from '../src/config.js';
-import { type AgentReport, assertAlertsDelivered, runHealthCheck } from '../src/health/run.js';
-import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../src/observability.js';
-import { permissionProbeFor } from '../src/permission/check.js';
-import { buildProbe } from '../src/probes/prompt.js';
-import { isManagedRoleName } from '../src/roles/ownership.js';
+import { publishAlert } from '../../src/alerts/publish.js';
+import { createDynamoDbClient, createSnsClient } from '../../src/aws/alert-clients.js';
+import { resourceName } from '../../src/aws/arn.js';
+import { agentCoreClientFor, agentCoreControlClientFor, createIamClient } from '../../src/aws/clients.js';
+import { errorMessage } from '../../src/aws/errors.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type AgentReport, assertAlertsDelivered, runHealthCheck } from '../../src/health/run.js';
+import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
+import { permissionProbeFor } from '../../src/permission/check.js';
+import { buildProbe } from '../../src/probes/prompt.js';
+import { isManagedRoleName } from '../../src/roles/ownership.js';
 
 export interface HealthCheckSummary {
   checked: number;
