@@ -37,6 +37,18 @@ export const ROLE_NAME_MAX_LENGTH = 64;
 export const homeBusArn = (partition: string, account: string, homeRegion: string = HOME_REGION): string =>
   `arn:${partition}:events:${homeRegion}:${account}:event-bus/default`;
 
-/** The documented command that deploys (or updates) the forwarders of some regions. */
-export const deployForwardersCommand = (stage: string, regions: readonly string[]): string =>
-  `npm run deploy:forwarders -- --stage ${stage} --regions ${regions.join(',')} --alert-email you@example.com`;
+/**
+ * The documented command that deploys (or updates) the forwarders of some regions, run from a checkout of
+ * agentcore-guard. An update keeps the alert e-mail the stack has unless one is named.
+ */
+export function deployForwardersCommand(
+  { service, stage }: Pick<ForwarderScope, 'service' | 'stage'>,
+  regions: readonly string[],
+  options: { alertEmail?: boolean } = {},
+): string {
+  return [
+    `npm run deploy:forwarders -- --stage ${stage} --regions ${regions.join(',')}`,
+    ...(service === 'agentcore-guard' ? [] : [`--service ${service}`]),
+    ...(options.alertEmail ? ['--alert-email you@example.com'] : []),
+  ].join(' ');
+}
