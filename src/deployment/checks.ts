@@ -75,7 +75,7 @@ export function stackResourceNames({ service, stage }: StackNames) {
   const prefix = `${service}-${stage}-`;
   return {
     prefix,
-    required: [`${prefix}create-role`, `${prefix}role-policy-drift`],
+    required: [`${prefix}create-role`, `${prefix}role-policy-drift`, `${prefix}runtime-change`],
     alertsTopic: `${prefix}alerts`,
   };
 }

@@ -97,6 +97,7 @@ export const HEALTHY: DeploymentShape = {
     names: [
       'agentcore-guard-dev-create-role',
       'agentcore-guard-dev-role-policy-drift',
+      'agentcore-guard-dev-runtime-change',
       'agentcore-guard-dev-reconcile',
     ],
   },

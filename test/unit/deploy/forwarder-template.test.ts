@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { forwarderTemplate } from '../../../deploy/forwarder-template.js';
 import * as params from '../../../deploy/params.js';
@@ -12,6 +14,34 @@ const RULE_ARN = {
   'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/\${Service}-\${Stage}-runtime-forwarder`,
 };
 
+/** The resolver reference serverless.yml uses for the shared pattern. */
+const PATTERN_RESOLVER = `\${file(./deploy/params.cjs):runtimeEventPattern}`;
+
+/**
+ * The pattern of the home stack's rule on runtime changes, as serverless.yml declares it: the shared resolver's value,
+ * or a literal pattern (`!Ref AWS::AccountId` read as `{ Ref: 'AWS::AccountId' }`).
+ */
+async function homeRulePattern(): Promise<unknown> {
+  const tags = ['!Ref', '!GetAtt', '!Sub', '!If', '!Equals', '!Not', '!Select', '!Split', '!Join'];
+  const schema = yaml.DEFAULT_SCHEMA.extend(
+    tags.flatMap((tag) =>
+      (['scalar', 'sequence', 'mapping'] as const).map(
+        (kind) => new yaml.Type(tag, { kind, construct: (data: unknown) => ({ [tag.slice(1)]: data }) }),
+      ),
+    ),
+  );
+  const stack = yaml.load(readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8'), { schema }) as {
+    functions: Record<string, { events?: string | { eventBridge?: { name: string; pattern: unknown } }[] }>;
+  };
+  // A function's events may be a resolver reference (a string) instead of a list.
+  const rules = Object.values(stack.functions).flatMap((fn) =>
+    Array.isArray(fn.events) ? fn.events.flatMap((e) => e.eventBridge ?? []) : [],
+  );
+  const rule = rules.find((r) => r.name.endsWith('-runtime-change'));
+  if (!rule) throw new Error('serverless.yml has no *-runtime-change rule');
+  return rule.pattern === PATTERN_RESOLVER ? params.runtimeEventPattern() : rule.pattern;
+}
+
 /** Every IAM statement the template grants, wherever it sits. */
 const statements = (value: unknown): Record<string, unknown>[] => {
   if (Array.isArray(value)) return value.flatMap(statements);
@@ -21,12 +51,19 @@ const statements = (value: unknown): Record<string, unknown>[] => {
 };
 
 describe('the forwarder template', () => {
-  it("matches exactly the events of the home stack's runtime rule", async () => {
+  it("matches exactly the events of the shared runtime-event pattern's resolver", async () => {
     // Act
-    const home = await params.runtimeEventPattern();
+    const shared = await params.runtimeEventPattern();
+    // Assess
+    expect(rule.Properties.EventPattern).toEqual(shared);
+    expect(rule.Properties).toMatchObject({ EventBusName: 'default', State: 'ENABLED' });
+  });
+
+  it("matches exactly what the home stack's runtime-change rule in serverless.yml matches", async () => {
+    // Act
+    const home = await homeRulePattern();
     // Assess
     expect(rule.Properties.EventPattern).toEqual(home);
-    expect(rule.Properties).toMatchObject({ EventBusName: 'default', State: 'ENABLED' });
   });
 
   it("sends them to the home region's default bus of this account, with its own role", () => {
