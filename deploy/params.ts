@@ -9,6 +9,7 @@
 import {
   EMAIL_PATTERN,
   missingForCustomProbe,
+  runtimeEventPattern as runtimeEventPatternFor,
   DEFAULTS as SETTING_DEFAULTS,
   SETTINGS,
   type SettingName,
@@ -134,3 +135,11 @@ export const directProbe = async (ctx: ResolverContext) => String(await readPara
 export const slackWebhookParameter = async (ctx: ResolverContext) =>
   text(await readParam(ctx, 'slackWebhookParameter'));
 export const slackWebhookParameterAllowedPattern = async () => emptyOr(SSM_PARAMETER_NAME_PATTERN);
+
+// --- AgentCore runtime events -----------------------------------------------------------------------------------------
+
+/**
+ * The home stack's rule on CreateAgentRuntime / UpdateAgentRuntime: the same pattern every region's forwarder is made
+ * from (deploy/forwarder-template.ts), with this account's ID filled in by CloudFormation.
+ */
+export const runtimeEventPattern = async () => runtimeEventPatternFor({ Ref: 'AWS::AccountId' });

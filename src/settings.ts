@@ -299,3 +299,42 @@ export function missingForCustomProbe(
   if (!expectPattern) return { setting: 'healthExpect', expected: 'a regular expression the reply must match' };
   return undefined;
 }
+
+// --- AgentCore runtime events --------------------------------------------------------------------------------------
+
+/**
+ * The region of the home stack: IAM's CloudTrail events reach EventBridge only there, so the stack lives there and
+ * every other region forwards AgentCore's runtime events to its default bus.
+ */
+export const HOME_REGION = 'us-east-1';
+
+/**
+ * The CloudTrail management events that name a runtime's execution role, whatever tool made the runtime:
+ * `requestParameters.roleArn` of CreateAgentRuntime and UpdateAgentRuntime. EventBridge delivers CloudTrail events of
+ * `bedrock-agentcore.amazonaws.com` with the source `aws.bedrock-agentcore`, in the region of the call.
+ */
+export const RUNTIME_EVENTS = {
+  source: 'aws.bedrock-agentcore',
+  detailType: 'AWS API Call via CloudTrail',
+  eventSource: 'bedrock-agentcore.amazonaws.com',
+  eventNames: ['CreateAgentRuntime', 'UpdateAgentRuntime'],
+} as const;
+
+/**
+ * The one event pattern for runtime events: the home stack's rule and every region's forwarder are made from it, and
+ * `doctor` compares deployed forwarders with it. `account` is this account (`{ Ref: 'AWS::AccountId' }` in a
+ * template, the account ID elsewhere): events another account sends to our bus never reach a write.
+ */
+export function runtimeEventPattern<Account>(account: Account) {
+  return {
+    source: [RUNTIME_EVENTS.source],
+    'detail-type': [RUNTIME_EVENTS.detailType],
+    account: [account],
+    detail: {
+      eventSource: [RUNTIME_EVENTS.eventSource],
+      eventName: [...RUNTIME_EVENTS.eventNames],
+      // Failed calls produce events too (errorCode set, no runtime made): never deliver them.
+      errorCode: [{ exists: false }],
+    },
+  };
+}

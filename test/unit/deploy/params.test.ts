@@ -242,3 +242,21 @@ describe('packaging and the functions', () => {
     }
   });
 });
+
+describe('the runtime-event pattern resolver', () => {
+  it("matches successful CreateAgentRuntime and UpdateAgentRuntime calls of this account, as CloudTrail's AgentCore events", async () => {
+    // Act
+    const pattern = await params.runtimeEventPattern();
+    // Assess
+    expect(pattern).toEqual({
+      source: ['aws.bedrock-agentcore'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      account: [{ Ref: 'AWS::AccountId' }],
+      detail: {
+        eventSource: ['bedrock-agentcore.amazonaws.com'],
+        eventName: ['CreateAgentRuntime', 'UpdateAgentRuntime'],
+        errorCode: [{ exists: false }],
+      },
+    });
+  });
+});
