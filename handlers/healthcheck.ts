@@ -132,6 +132,8 @@ function emitMetrics({ result, alert, alertError }: AgentReport) {
     metrics.addMetric('AgentSkipped', MetricUnit.Count, 1);
     return;
   }
+  if (alert?.action === 'published') metrics.addMetric('AlertPublished', MetricUnit.Count, 1);
+  if (alert?.action === 'publish-failed' || alertError) metrics.addMetric('AlertPublishFailed', MetricUnit.Count, 1);
   if (result.permission?.status === 'skipped') metrics.addMetric('PermissionProbeSkipped', MetricUnit.Count, 1);
   if (result.verdict === 'undecided') {
     // No AgentHealthy data point: an allowed role says nothing either way about the agent running code.
@@ -141,8 +143,6 @@ function emitMetrics({ result, alert, alertError }: AgentReport) {
   }
   metrics.addMetric(result.verdict === 'healthy' ? 'Healthy' : 'Failing', MetricUnit.Count, 1);
   if (result.reason) metrics.addMetric(metricName(result.reason), MetricUnit.Count, 1);
-  if (alert?.action === 'published') metrics.addMetric('AlertPublished', MetricUnit.Count, 1);
-  if (alert?.action === 'publish-failed' || alertError) metrics.addMetric('AlertPublishFailed', MetricUnit.Count, 1);
   const perAgent = metrics.singleMetric();
   perAgent.addDimension('Agent', result.agentName);
   perAgent.addMetric('AgentHealthy', MetricUnit.Count, result.verdict === 'healthy' ? 1 : 0);

@@ -193,6 +193,16 @@ describe('a permission-only run and the alert state', () => {
     expect(sent).toEqual([]);
   });
 
+  it('reports an alert state it could not read, so that the run fails and a possible recovery is decided again', async () => {
+    // Prepare
+    ddbMock.on(GetItemCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    // Act
+    const reports = await hourlyRun();
+    // Assess
+    expect(reports[0]?.alertError).toBe('ProvisionedThroughputExceededException');
+    expect(() => assertAlertsDelivered(reports)).toThrow(AlertDeliveryError);
+  });
+
   it('runs every agent of a permission run however short the prompt timeout leaves time', async () => {
     // Prepare: 20 s left, less than one prompt would take
     // Act
