@@ -9,6 +9,7 @@
 import {
   EMAIL_PATTERN,
   missingForCustomProbe,
+  type ProbeTier,
   runtimeEventPattern as runtimeEventPatternFor,
   DEFAULTS as SETTING_DEFAULTS,
   SETTINGS,
@@ -111,6 +112,41 @@ export const remediateReservedConcurrency = async (ctx: ResolverContext) =>
 // --- Health check -----------------------------------------------------------------------------------------------------
 
 export const healthSchedule = (ctx: ResolverContext) => readParam(ctx, 'healthSchedule');
+
+/**
+ * The healthcheck function's two schedules, one function: the permission probe for every agent on `healthSchedule`
+ * (input `{"probes":"permission"}`: IAM calls only, no model tokens), and the prompt probe on `promptSchedule`
+ * (input `{"probes":"all"}`), left out when promptSchedule=off.
+ */
+export async function healthcheckEvents(ctx: ResolverContext) {
+  const permission = await readParam(ctx, 'healthSchedule');
+  const prompt = await readParam(ctx, 'promptSchedule');
+  const service = await ctx.resolveVariable('self:service');
+  const stage = await ctx.resolveVariable('sls:stage');
+  const tier = (probes: ProbeTier) => ({ probes });
+  return [
+    {
+      schedule: {
+        name: `${service}-${stage}-healthcheck`,
+        description: 'Permission probe of every agent (IAM only, no model tokens).',
+        rate: [permission],
+        input: tier('permission'),
+      },
+    },
+    ...(prompt === undefined
+      ? []
+      : [
+          {
+            schedule: {
+              name: `${service}-${stage}-healthcheck-prompt`,
+              description: 'Permission and prompt probes of every agent not tagged agentcore-guard:probe=off.',
+              rate: [prompt],
+              input: tier('all'),
+            },
+          },
+        ]),
+  ];
+}
 export const agentRuntimeArnsCsv = async (ctx: ResolverContext) => (await readParam(ctx, 'agentRuntimeArns')).join(',');
 export const agentRegionsCsv = async (ctx: ResolverContext) => (await readParam(ctx, 'agentRegions')).join(',');
 

@@ -31,6 +31,13 @@ export type PolicyProfileName = (typeof POLICY_PROFILES)[number];
 export const HEALTH_PROBES = ['proof', 'seed', 'custom'] as const;
 export type HealthProbeName = (typeof HEALTH_PROBES)[number];
 
+/**
+ * What one health-check run may spend: `permission` asks IAM only (no model tokens), `all` goes on to the prompt.
+ * Each schedule sends its tier as the function's input, `{"probes": "<tier>"}`.
+ */
+export const PROBE_TIERS = ['permission', 'all'] as const;
+export type ProbeTier = (typeof PROBE_TIERS)[number];
+
 /** How a boolean may be spelt, in the environment and in `--param` alike (case does not matter). */
 export const BOOLEAN_SPELLINGS: Readonly<Record<string, boolean>> = {
   true: true,
@@ -80,7 +87,10 @@ export const DEFAULTS = {
   /** IAM's request quota is account-wide: keep the sweep small. The CLI and the reconcile function alike. */
   sweepConcurrency: 4,
   reconcileSchedule: 'rate(6 hours)',
+  /** The permission probe's schedule: IAM calls only, no model tokens. */
   healthSchedule: 'rate(1 hour)',
+  /** The prompt probe's schedule: one invocation of each agent (model tokens), unless the runtime opted out. */
+  promptSchedule: 'rate(1 day)',
   healthProbe: 'proof' as HealthProbeName,
   /** Agents described and probed at once by one health-check run (each probe waits on a model). */
   healthConcurrency: 4,
@@ -230,6 +240,8 @@ export const SETTINGS = {
       return reading.ok ? ok(reading.value as string) : reading;
     },
   }),
+  /** `off`: no prompt probes at all, the hourly permission probe only. */
+  promptSchedule: setting({ param: 'promptSchedule', read: schedule(DEFAULTS.promptSchedule, true) }),
   agentRuntimeArns: setting({
     param: 'agentRuntimeArns',
     env: 'AGENT_RUNTIME_ARNS',

@@ -6,23 +6,43 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { publishAlert } from '../../src/alerts/publish.js';
 import { createDynamoDbClient, createSnsClient } from '../../src/aws/alert-clients.js';
-import { resourceName } from '../../src/aws/arn.js';
 import { agentCoreClientFor, agentCoreControlClientFor, createIamClient } from '../../src/aws/clients.js';
 import { errorMessage } from '../../src/aws/errors.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import { readRunInput } from '../../src/health/input.js';
+import type { PromptSkipReason } from '../../src/health/result.js';
 import { type AgentReport, assertAlertsDelivered, runHealthCheck } from '../../src/health/run.js';
 import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
 import { permissionProbeFor } from '../../src/permission/check.js';
 import { buildProbe } from '../../src/probes/prompt.js';
-import { isManagedRoleName } from '../../src/roles/ownership.js';
+import { optedOutOfPromptProbe } from '../../src/runtimes/discovery.js';
+import type { ProbeTier } from '../../src/settings.js';
 
 export interface HealthCheckSummary {
+  /** The run's tier, from its input: `permission` (IAM only, no model tokens) or `all`. */
+  probes: ProbeTier;
   checked: number;
   healthy: number;
   failing: number;
+  /** Checked, but no verdict: no prompt ran and the role may use the Code Interpreter (or could not be simulated). */
+  undecided: number;
   /** Agents left for the next run: this one ran out of time (too many agents for the timeout and concurrency). */
   skipped: number;
-  agents: { agentRuntimeArn: string; verdict: string; reason?: string; alert?: string }[];
+  agents: {
+    agentRuntimeArn: string;
+    verdict: string;
+    reason?: string;
+    /** Only without a verdict: why no prompt ran. */
+    promptSkipped?: PromptSkipReason;
+    permission?: string;
+    alert?: string;
+  }[];
+}
+
+/** An input the function cannot read: logged once and acknowledged, nothing checked. */
+export interface HealthCheckRejected {
+  status: 'rejected';
+  reason: 'malformed';
 }
 
 export interface HealthCheckDeps {
@@ -45,17 +65,30 @@ export function healthCheckDeps(config: Config = loadConfig()): HealthCheckDeps 
   };
 }
 
-/** Scheduled: every agent, cheapest probe first, alert on change only. */
-export function createHealthCheckHandler(deps: HealthCheckDeps): LambdaHandler<unknown, HealthCheckSummary> {
+/**
+ * Scheduled: every agent, cheapest probe first, alert on change only. The input says how far to go:
+ * `{"probes":"permission"}` (the hourly schedule) or `{"probes":"all"}` (the daily one; also a run without `probes`).
+ */
+export function createHealthCheckHandler(
+  deps: HealthCheckDeps,
+): LambdaHandler<unknown, HealthCheckSummary | HealthCheckRejected> {
   const { config, iam, ddb, sns } = deps;
   const { health } = config;
   const alertTopicArn = config.alerts.topicArn;
   if (!config.alerts.stateTable || !alertTopicArn) {
     logger.warn('alerts disabled', { reason: 'ALERT_STATE_TABLE or ALERT_TOPIC_ARN not set', verdictsOnly: true });
   }
-  return observed(async (_event, context) => {
+  return observed(async (event, context) => {
+    const input = readRunInput(event);
+    if (input.kind === 'malformed') {
+      logger.error('event rejected', { reason: 'malformed', problem: input.problem });
+      metrics.addMetric('RejectedEvent', MetricUnit.Count, 1);
+      return { status: 'rejected', reason: 'malformed' };
+    }
+    const { tier } = input;
     try {
       const reports = await runHealthCheck(health, {
+        tier,
         controlClientFor: deps.controlClientFor,
         agentCoreClientFor: deps.agentCoreClientFor,
         newProbe: () =>
@@ -63,9 +96,9 @@ export function createHealthCheckHandler(deps: HealthCheckDeps): LambdaHandler<u
         timeoutMs: health.probeTimeoutMs,
         remainingMs: () => context.getRemainingTimeInMillis(),
         directProbe: health.directProbe,
+        // Every runtime's role, whatever it is called (read-only); self-heal writes only to roles that are ours.
         permissionProbe: permissionProbeFor(iam),
-        // The function may read (and heal) only roles with a configured prefix; others go straight to the prompt.
-        probesRole: (roleArn) => isManagedRoleName(resourceName(roleArn), config.rolePrefixes),
+        optedOut: (target) => optedOutOfPromptProbe(target, { controlClientFor: deps.controlClientFor }),
         selfHeal: health.selfHeal ? { iam, settings: config } : undefined,
         alerts:
           config.alerts.stateTable && alertTopicArn
@@ -78,9 +111,9 @@ export function createHealthCheckHandler(deps: HealthCheckDeps): LambdaHandler<u
             : undefined,
       });
       reports.forEach(emitMetrics);
-      const summary = healthCheckSummary(reports);
-      const { checked, healthy, failing, skipped } = summary;
-      logger.info('health check finished', { checked, healthy, failing, skipped });
+      const summary = healthCheckSummary(tier, reports);
+      const { checked, healthy, failing, undecided, skipped } = summary;
+      logger.info('health check finished', { probes: tier, checked, healthy, failing, undecided, skipped });
       // After every agent was checked and its metrics counted (AlertPublishFailed raises the alerts-undelivered alarm).
       assertAlertsDelivered(reports);
       return summary;
@@ -99,25 +132,37 @@ function emitMetrics({ result, alert, alertError }: AgentReport) {
     metrics.addMetric('AgentSkipped', MetricUnit.Count, 1);
     return;
   }
-  metrics.addMetric(result.verdict === 'healthy' ? 'Healthy' : 'Failing', MetricUnit.Count, 1);
-  if (result.reason) metrics.addMetric(metricName(result.reason), MetricUnit.Count, 1);
   if (alert?.action === 'published') metrics.addMetric('AlertPublished', MetricUnit.Count, 1);
   if (alert?.action === 'publish-failed' || alertError) metrics.addMetric('AlertPublishFailed', MetricUnit.Count, 1);
+  if (result.permission?.status === 'skipped') metrics.addMetric('PermissionProbeSkipped', MetricUnit.Count, 1);
+  if (result.verdict === 'undecided') {
+    // No AgentHealthy data point: an allowed role says nothing either way about the agent running code.
+    metrics.addMetric('Undecided', MetricUnit.Count, 1);
+    if (result.promptSkipped === 'tags-unreadable') metrics.addMetric('ProbeTagsUnreadable', MetricUnit.Count, 1);
+    return;
+  }
+  metrics.addMetric(result.verdict === 'healthy' ? 'Healthy' : 'Failing', MetricUnit.Count, 1);
+  if (result.reason) metrics.addMetric(metricName(result.reason), MetricUnit.Count, 1);
   const perAgent = metrics.singleMetric();
   perAgent.addDimension('Agent', result.agentName);
   perAgent.addMetric('AgentHealthy', MetricUnit.Count, result.verdict === 'healthy' ? 1 : 0);
 }
 
-function healthCheckSummary(reports: AgentReport[]): HealthCheckSummary {
+function healthCheckSummary(probes: ProbeTier, reports: AgentReport[]): HealthCheckSummary {
+  const count = (verdict: string) => reports.filter((r) => r.result?.verdict === verdict).length;
   return {
+    probes,
     checked: reports.filter((r) => r.result).length,
-    healthy: reports.filter((r) => r.result?.verdict === 'healthy').length,
-    failing: reports.filter((r) => r.result?.verdict === 'failing').length,
+    healthy: count('healthy'),
+    failing: count('failing'),
+    undecided: count('undecided'),
     skipped: reports.filter((r) => !r.result).length,
     agents: reports.map(({ agentRuntimeArn, result, alert, alertError }) => ({
       agentRuntimeArn,
       verdict: result?.verdict ?? 'skipped',
-      reason: result?.reason,
+      reason: result && result.verdict !== 'undecided' ? result.reason : undefined,
+      promptSkipped: result?.verdict === 'undecided' ? result.promptSkipped : undefined,
+      permission: result?.verdict === 'undecided' ? result.permission?.status : undefined,
       alert: alertError ? 'error' : alert?.action,
     })),
   };

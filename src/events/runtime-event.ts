@@ -1,10 +1,7 @@
 import { parse } from '@aws-lambda-powertools/parser';
 import * as v from 'valibot';
-import { REGION_PATTERN } from '../settings.js';
+import { REGION_PATTERN, RUNTIME_EVENTS } from '../settings.js';
 import { describeIssues } from './issues.js';
-
-/** The AgentCore control-plane calls that set a runtime's execution role, whatever made them (CLI, CDK, Terraform). */
-export const RUNTIME_EVENT_NAMES = ['CreateAgentRuntime', 'UpdateAgentRuntime'] as const;
 
 const RUNTIME_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -15,11 +12,11 @@ const RUNTIME_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const RuntimeApiCallEvent = v.object({
   id: v.string(),
   account: v.pipe(v.string(), v.regex(/^\d{12}$/)),
-  source: v.literal('aws.bedrock-agentcore'),
-  'detail-type': v.literal('AWS API Call via CloudTrail'),
+  source: v.literal(RUNTIME_EVENTS.source),
+  'detail-type': v.literal(RUNTIME_EVENTS.detailType),
   detail: v.object({
-    eventSource: v.literal('bedrock-agentcore.amazonaws.com'),
-    eventName: v.picklist(RUNTIME_EVENT_NAMES),
+    eventSource: v.literal(RUNTIME_EVENTS.eventSource),
+    eventName: v.picklist(RUNTIME_EVENTS.eventNames),
     awsRegion: v.pipe(v.string(), v.regex(REGION_PATTERN)),
     errorCode: v.optional(v.string()),
     requestParameters: v.nullish(

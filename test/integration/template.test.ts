@@ -11,6 +11,7 @@ import {
   type Template as AuditedTemplate,
   evaluate,
   functionRoles,
+  grantsIam,
   iamWriteActions,
   type PolicyRequest,
   statementsOfResourcePolicy,
@@ -616,6 +617,29 @@ describe('serverless package: the health check', () => {
     expect(fn.Properties.Timeout as number).toBeGreaterThan(settings.health.probeTimeoutMs / 1000);
   });
 
+  it('runs the permission probe on healthSchedule and the prompt probe daily, each rule telling the function its tier', () => {
+    // Prepare
+    const fnId = functionId('Healthcheck');
+    const rulesOfHealthcheck = resourcesOfType('AWS::Events::Rule').filter(([, r]) =>
+      (r.Properties.Targets as Json[]).some(
+        (t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': [fnId, 'Arn'] }),
+      ),
+    );
+    // Act
+    const tiers = rulesOfHealthcheck.map(([, r]) => {
+      const [target] = r.Properties.Targets as Json[];
+      return [r.Properties.ScheduleExpression, JSON.parse(String(target?.Input))];
+    });
+    // Assess: --param healthSchedule=rate(30 minutes); promptSchedule left at its default
+    expect(tiers.sort()).toEqual(
+      [
+        ['rate(30 minutes)', { probes: 'permission' }],
+        ['rate(1 day)', { probes: 'all' }],
+      ].sort(),
+    );
+    expect(ruleNamed('-healthcheck-prompt').Properties.State).toBe('ENABLED');
+  });
+
   it('keeps alert state in its own pay-per-request table with point-in-time recovery', () => {
     // Act
     const [, table] = single('AWS::DynamoDB::Table');
@@ -627,7 +651,7 @@ describe('serverless package: the health check', () => {
     });
   });
 
-  it('gives the healthcheck its own role: agents of this account, prefixed roles, its table, its topic', () => {
+  it('gives the healthcheck its own role: agents of this account, every role to simulate, prefixed roles to heal, its table, its topic', () => {
     // Prepare
     const fnId = functionId('Healthcheck');
     const roleRef = template.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined;
@@ -650,7 +674,10 @@ describe('serverless package: the health check', () => {
     expect(allowing('bedrock-agentcore:ListAgentRuntimes')).toEqual([
       expect.objectContaining({ Action: 'bedrock-agentcore:ListAgentRuntimes', Resource: '*' }),
     ]);
-    for (const action of ['iam:SimulatePrincipalPolicy', 'iam:GetRole', 'iam:PutRolePolicy']) {
+    expect(allowing('iam:SimulatePrincipalPolicy').map((s) => s.Resource)).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*` },
+    ]);
+    for (const action of ['iam:GetRole', 'iam:PutRolePolicy']) {
       expect(allowing(action).map((s) => s.Resource)).toEqual([prefixedRoles]);
     }
     expect(allowing('dynamodb:UpdateItem').map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
@@ -781,6 +808,48 @@ describe('serverless package: the trust boundary in the template', () => {
       'RuntimesRole iam:DeleteRolePolicy',
       'RuntimesRole iam:PutRolePolicy',
     ]);
+  });
+
+  it('lets the health check simulate every role of this account, read-only, and write none outside the prefix', async () => {
+    // Prepare
+    const statements = statementsOfRole(audited(), 'HealthcheckRole');
+    const iamActions = [
+      ...new Set(statements.filter((s) => s.effect === 'Allow').flatMap((s) => s.actions.filter(grantsIam))),
+    ];
+    const writes = [...new Set((await Promise.all(iamActions.map(iamWriteActions))).flat())];
+    const decide = (action: string, resource: string) => evaluate(statements, { action, resource });
+    const cdkRole = roleArn('MyStack-AgentRuntimeRole1A2B3C-XYZ');
+    // Act
+    const onAnyRole = iamActions.filter((action) => decide(action, cdkRole) === 'allowed');
+    const simulate = [
+      cdkRole,
+      roleArn('team/agents/TerraformAgentRole'),
+      roleArn(`${PREFIXES[0]}us-west-2-0123456789`),
+      'arn:aws:iam::210987654321:role/MyStack-AgentRuntimeRole1A2B3C-XYZ',
+      `arn:aws:iam::${ACCOUNT}:user/alice`,
+    ].map((resource) => decide('iam:SimulatePrincipalPolicy', resource));
+    // Assess
+    expect(onAnyRole).toEqual(['iam:SimulatePrincipalPolicy']);
+    expect(await iamWriteActions('iam:SimulatePrincipalPolicy')).toEqual([]);
+    expect(simulate).toEqual(['allowed', 'allowed', 'allowed', 'implicitDeny', 'implicitDeny']);
+    expect(writes).toEqual(['iam:PutRolePolicy']);
+    expect(writes.map((action) => decide(action, cdkRole))).toEqual(['implicitDeny']);
+    expect(writes.map((action) => decide(action, roleArn(`${PREFIXES[1]}x`)))).toEqual(['allowed']);
+  });
+
+  it("lets the health check read agents' tags, and no other resource's", () => {
+    // Prepare
+    const statements = statementsOfRole(audited(), 'HealthcheckRole');
+    const read = (resource: string) =>
+      evaluate(statements, { action: 'bedrock-agentcore:ListTagsForResource', resource });
+    // Act
+    const decisions = [
+      `arn:aws:bedrock-agentcore:eu-central-1:${ACCOUNT}:runtime/agent-AbCdE12345`,
+      `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:gateway/gw-AbCdE12345`,
+      'arn:aws:bedrock-agentcore:us-west-2:210987654321:runtime/agent-AbCdE12345',
+    ].map(read);
+    // Assess
+    expect(decisions).toEqual(['allowed', 'implicitDeny', 'implicitDeny']);
   });
 
   it('relies on that Deny: without it, the prefix Allow reaches a role at a path', () => {
