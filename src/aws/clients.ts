@@ -7,6 +7,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { Config } from '../config.js';
+import { HOME_REGION } from '../settings.js';
 import { IAM_REQUEST_TIMEOUT_MS, IamRetryStrategy } from './iam-retry.js';
 import type { TimeBudget } from './time-budget.js';
 
@@ -39,18 +40,15 @@ export function createIamClient(
   });
 }
 
-/** IAM's CloudTrail events reach EventBridge in us-east-1 only: the deployment and `doctor` look there. */
-export const IAM_EVENTS_REGION = 'us-east-1';
-
-export function createCloudTrailClient(region: string = IAM_EVENTS_REGION): CloudTrailClient {
+export function createCloudTrailClient(region: string = HOME_REGION): CloudTrailClient {
   return new CloudTrailClient({ region });
 }
 
-export function createEventBridgeClient(region: string = IAM_EVENTS_REGION): EventBridgeClient {
+export function createEventBridgeClient(region: string = HOME_REGION): EventBridgeClient {
   return new EventBridgeClient({ region });
 }
 
-export function createStsClient(region: string = IAM_EVENTS_REGION): STSClient {
+export function createStsClient(region: string = HOME_REGION): STSClient {
   return new STSClient({ region });
 }
 
