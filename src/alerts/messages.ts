@@ -32,7 +32,7 @@ export interface AlertMessage {
   kind: AlertKind;
   /** The alert state's key: what this alert is about (an agent runtime ARN, a role ARN). */
   about: string;
-  /** The account the alert comes from, once `namedForAccount` has written it into the layouts. */
+  /** Set by `namedForAccount` once the layouts name the account the alert comes from. */
   account?: string;
   /** Email subject: at most 100 printable ASCII characters (SNS's limit). */
   subject: string;
@@ -151,11 +151,10 @@ export function threadIdFor(arn: string): string {
 }
 
 /**
- * The account an alert comes from: that of the ARN it is about (a runtime or a role, as AWS itself described it),
- * unless the alert names one already. Undefined when `about` is not an ARN with an account.
+ * The account an alert comes from: that of the ARN it is about (a runtime or a role, as AWS itself described it).
+ * Undefined when `about` is not an ARN with an account.
  */
-export function accountOf(alert: Pick<AlertMessage, 'about' | 'account'>): string | undefined {
-  if (alert.account) return alert.account;
+export function accountOf(alert: Pick<AlertMessage, 'about'>): string | undefined {
   try {
     const { accountId } = parse(alert.about);
     return /^\d{12}$/.test(accountId) ? accountId : undefined;

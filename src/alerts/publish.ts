@@ -7,7 +7,7 @@ import { type AlertMessage, accountOf, namedForAccount, snsMessage } from './mes
  * the topic is another account's: a central topic). Returns the message id; throws when SNS refuses.
  */
 export async function publishAlert(sns: SNSClient, topicArn: string, alert: AlertMessage): Promise<string | undefined> {
-  const account = accountOf(alert);
+  const account = alert.account ?? accountOf(alert);
   const named = account
     ? namedForAccount(alert, account, { leavesAccount: topicAccount(topicArn) !== account })
     : alert;

@@ -81,7 +81,7 @@ const SETTLED_STACK_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMP
 
 export const SESSION_NAME = 'agentcore-guard-fleet';
 
-const describe = (error: unknown) =>
+const describeFailure = (error: unknown) =>
   `${errorName(error) ?? 'Error'}: ${(errorMessage(error).split('\n')[0] ?? '').trim()}`;
 
 /**
@@ -107,7 +107,7 @@ export async function auditAccount(account: FleetAccount, deps: AccountAuditDeps
     try {
       clients = deps.clientsFor(await assumeRole(deps.sts, roleArn, SESSION_NAME));
     } catch (error) {
-      return unreachable(`audit role missing or not trusting this account (${describe(error)})`);
+      return unreachable(`audit role missing or not trusting this account (${describeFailure(error)})`);
     }
     const stackName = await stackNameOf(clients, deps.auditRoleName);
     if ('problem' in stackName) return unreachable(stackName.problem);
@@ -123,7 +123,7 @@ export async function auditAccount(account: FleetAccount, deps: AccountAuditDeps
       stack.version = settings.version;
     } catch (error) {
       if (error instanceof MemberStackOutputsError) return unreachable(error.message, { name: stackName.name });
-      return unreachable(`stack ${stackName.name} not read (${describe(error)})`, { name: stackName.name });
+      return unreachable(`stack ${stackName.name} not read (${describeFailure(error)})`, { name: stackName.name });
     }
 
     const problems: string[] = [];
@@ -142,20 +142,20 @@ export async function auditAccount(account: FleetAccount, deps: AccountAuditDeps
       if (unfixed > 0) problems.push(`${unfixed} role(s) without the Code Interpreter policy (a sweep would add it)`);
       if (untrusted + atPath > 0)
         problems.push(`${untrusted + atPath} prefixed role(s) not ours to write (trust, path)`);
-    } else problems.push(`roles not read (${describe(roles.reason)})`);
+    } else problems.push(`roles not read (${describeFailure(roles.reason)})`);
     if (runtimes.status === 'fulfilled') report.runtimes = runtimes.value;
-    else problems.push(`runtimes not read (${describe(runtimes.reason)})`);
+    else problems.push(`runtimes not read (${describeFailure(runtimes.reason)})`);
     if (openAlerts.status === 'fulfilled') {
       report.openAlerts = openAlerts.value;
       if (openAlerts.value.count > 0) problems.push(`${openAlerts.value.count} open alert(s)`);
-    } else problems.push(`alerts not read (${describe(openAlerts.reason)})`);
+    } else problems.push(`alerts not read (${describeFailure(openAlerts.reason)})`);
     if (remediated.status === 'fulfilled') report.remediated = remediated.value;
-    else problems.push(`remediations not counted (${describe(remediated.reason)})`);
+    else problems.push(`remediations not counted (${describeFailure(remediated.reason)})`);
     report.verdict = problems.length > 0 ? 'unhealthy' : 'healthy';
     report.durationMs = Math.round(performance.now() - started);
     return report;
   } catch (error) {
-    return unreachable(`not audited (${describe(error)})`);
+    return unreachable(`not audited (${describeFailure(error)})`);
   }
 }
 
@@ -171,8 +171,8 @@ async function stackNameOf(
       ? { name }
       : { problem: `audit role ${auditRoleName} has no ${STACK_TAG_KEY} tag (not made by the agentcore-guard stack)` };
   } catch (error) {
-    if (isNoSuchEntity(error)) return { problem: `audit role missing (${describe(error)})` };
-    return { problem: `audit role not readable (${describe(error)})` };
+    if (isNoSuchEntity(error)) return { problem: `audit role missing (${describeFailure(error)})` };
+    return { problem: `audit role not readable (${describeFailure(error)})` };
   }
 }
 
