@@ -23,7 +23,7 @@ import { instantiate } from '../support/template-instance.js';
 const MEMBER = '210000000001';
 /** The account the template is deployed in, as the audit substitutes it. */
 const ADMINISTRATOR = PSEUDO['AWS::AccountId'];
-const TOPIC = '${Ref:CentralAlertsTopic}';
+const TOPIC = `\${Ref:CentralAlertsTopic}`;
 const deployed = () =>
   instantiate(centralAlertsTemplate() as unknown as Template, { OrganizationId: ORGANIZATION }) as Template;
 

@@ -27,7 +27,6 @@ import { REMEDIATED_METRIC, STACK_OUTPUTS } from '../../src/fleet/member-stack.j
 import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
 import { TOOLKIT_PREFIX, toolkitTrustPolicy } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
-import { instantiate } from '../support/template-instance.js';
 
 /**
  * The fleet report against moto with three member accounts, run as a person runs it: the built CLI, from the
