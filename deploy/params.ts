@@ -13,6 +13,8 @@ import {
   KMS_KEY_ARN_PATTERN,
   missingForCustomProbe,
   ORGANIZATION_ID_PATTERN,
+  type ProbeTier,
+  runtimeEventPattern as runtimeEventPatternFor,
   DEFAULTS as SETTING_DEFAULTS,
   SETTINGS,
   type SettingName,
@@ -114,6 +116,41 @@ export const remediateReservedConcurrency = async (ctx: ResolverContext) =>
 // --- Health check -----------------------------------------------------------------------------------------------------
 
 export const healthSchedule = (ctx: ResolverContext) => readParam(ctx, 'healthSchedule');
+
+/**
+ * The healthcheck function's two schedules, one function: the permission probe for every agent on `healthSchedule`
+ * (input `{"probes":"permission"}`: IAM calls only, no model tokens), and the prompt probe on `promptSchedule`
+ * (input `{"probes":"all"}`), left out when promptSchedule=off.
+ */
+export async function healthcheckEvents(ctx: ResolverContext) {
+  const permission = await readParam(ctx, 'healthSchedule');
+  const prompt = await readParam(ctx, 'promptSchedule');
+  const service = await ctx.resolveVariable('self:service');
+  const stage = await ctx.resolveVariable('sls:stage');
+  const tier = (probes: ProbeTier) => ({ probes });
+  return [
+    {
+      schedule: {
+        name: `${service}-${stage}-healthcheck`,
+        description: 'Permission probe of every agent (IAM only, no model tokens).',
+        rate: [permission],
+        input: tier('permission'),
+      },
+    },
+    ...(prompt === undefined
+      ? []
+      : [
+          {
+            schedule: {
+              name: `${service}-${stage}-healthcheck-prompt`,
+              description: 'Permission and prompt probes of every agent not tagged agentcore-guard:probe=off.',
+              rate: [prompt],
+              input: tier('all'),
+            },
+          },
+        ]),
+  ];
+}
 export const agentRuntimeArnsCsv = async (ctx: ResolverContext) => (await readParam(ctx, 'agentRuntimeArns')).join(',');
 export const agentRegionsCsv = async (ctx: ResolverContext) => (await readParam(ctx, 'agentRegions')).join(',');
 
@@ -138,6 +175,14 @@ export const directProbe = async (ctx: ResolverContext) => String(await readPara
 export const slackWebhookParameter = async (ctx: ResolverContext) =>
   text(await readParam(ctx, 'slackWebhookParameter'));
 export const slackWebhookParameterAllowedPattern = async () => emptyOr(SSM_PARAMETER_NAME_PATTERN);
+
+// --- AgentCore runtime events -----------------------------------------------------------------------------------------
+
+/**
+ * The home stack's rule on CreateAgentRuntime / UpdateAgentRuntime: the same pattern every region's forwarder is made
+ * from (deploy/forwarder-template.ts), with this account's ID filled in by CloudFormation.
+ */
+export const runtimeEventPattern = async () => runtimeEventPatternFor({ Ref: 'AWS::AccountId' });
 
 // --- Organization -----------------------------------------------------------------------------------------------------
 

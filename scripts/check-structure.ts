@@ -24,6 +24,7 @@ const LAYERS: Record<string, number> = {
   'src/deployment': 1,
   'src/remediation': 2,
   'src/health': 2,
+  'src/runtime-roles': 2,
   'src/fleet': 2,
   'src/cli': 3,
   handlers: 3,

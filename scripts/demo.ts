@@ -34,7 +34,7 @@ try {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const { handler: remediate } = await import('../handlers/remediate.js');
+  const { handler: remediate } = await import('../handlers/remediate/index.js');
   const handler = (delivered: unknown) => remediate(delivered, lambdaContext());
   const iam = new IAMClient({ region: 'us-east-1' });
 

@@ -31,6 +31,13 @@ export type PolicyProfileName = (typeof POLICY_PROFILES)[number];
 export const HEALTH_PROBES = ['proof', 'seed', 'custom'] as const;
 export type HealthProbeName = (typeof HEALTH_PROBES)[number];
 
+/**
+ * What one health-check run may spend: `permission` asks IAM only (no model tokens), `all` goes on to the prompt.
+ * Each schedule sends its tier as the function's input, `{"probes": "<tier>"}`.
+ */
+export const PROBE_TIERS = ['permission', 'all'] as const;
+export type ProbeTier = (typeof PROBE_TIERS)[number];
+
 /** How a boolean may be spelt, in the environment and in `--param` alike (case does not matter). */
 export const BOOLEAN_SPELLINGS: Readonly<Record<string, boolean>> = {
   true: true,
@@ -92,7 +99,10 @@ export const DEFAULTS = {
   /** IAM's request quota is account-wide: keep the sweep small. The CLI and the reconcile function alike. */
   sweepConcurrency: 4,
   reconcileSchedule: 'rate(6 hours)',
+  /** The permission probe's schedule: IAM calls only, no model tokens. */
   healthSchedule: 'rate(1 hour)',
+  /** The prompt probe's schedule: one invocation of each agent (model tokens), unless the runtime opted out. */
+  promptSchedule: 'rate(1 day)',
   healthProbe: 'proof' as HealthProbeName,
   /** Agents described and probed at once by one health-check run (each probe waits on a model). */
   healthConcurrency: 4,
@@ -251,6 +261,8 @@ export const SETTINGS = {
       return reading.ok ? ok(reading.value as string) : reading;
     },
   }),
+  /** `off`: no prompt probes at all, the hourly permission probe only. */
+  promptSchedule: setting({ param: 'promptSchedule', read: schedule(DEFAULTS.promptSchedule, true) }),
   agentRuntimeArns: setting({
     param: 'agentRuntimeArns',
     env: 'AGENT_RUNTIME_ARNS',
@@ -361,4 +373,43 @@ export function missingForCustomProbe(
   if (!prompt) return { setting: 'healthPrompt', expected: 'the custom probe prompt' };
   if (!expectPattern) return { setting: 'healthExpect', expected: 'a regular expression the reply must match' };
   return undefined;
+}
+
+// --- AgentCore runtime events --------------------------------------------------------------------------------------
+
+/**
+ * The region of the home stack: IAM's CloudTrail events reach EventBridge only there, so the stack lives there and
+ * every other region forwards AgentCore's runtime events to its default bus.
+ */
+export const HOME_REGION = 'us-east-1';
+
+/**
+ * The CloudTrail management events that name a runtime's execution role, whatever tool made the runtime:
+ * `requestParameters.roleArn` of CreateAgentRuntime and UpdateAgentRuntime. EventBridge delivers CloudTrail events of
+ * `bedrock-agentcore.amazonaws.com` with the source `aws.bedrock-agentcore`, in the region of the call.
+ */
+export const RUNTIME_EVENTS = {
+  source: 'aws.bedrock-agentcore',
+  detailType: 'AWS API Call via CloudTrail',
+  eventSource: 'bedrock-agentcore.amazonaws.com',
+  eventNames: ['CreateAgentRuntime', 'UpdateAgentRuntime'],
+} as const;
+
+/**
+ * The one event pattern for runtime events: the home stack's rule and every region's forwarder are made from it, and
+ * `doctor` compares deployed forwarders with it. `account` is this account (`{ Ref: 'AWS::AccountId' }` in a
+ * template, the account ID elsewhere): events another account sends to our bus never reach a write.
+ */
+export function runtimeEventPattern<Account>(account: Account) {
+  return {
+    source: [RUNTIME_EVENTS.source],
+    'detail-type': [RUNTIME_EVENTS.detailType],
+    account: [account],
+    detail: {
+      eventSource: [RUNTIME_EVENTS.eventSource],
+      eventName: [...RUNTIME_EVENTS.eventNames],
+      // Failed calls produce events too (errorCode set, no runtime made): never deliver them.
+      errorCode: [{ exists: false }],
+    },
+  };
 }

@@ -29,7 +29,7 @@ export const DEFAULT_SIZE_BUDGET: SizeBudget = { js: 400 * 1024, artifact: 800 *
 
 export interface FunctionArtifact {
   name: string;
-  /** e.g. `handlers/remediate.handler` */
+  /** e.g. `handlers/remediate/index.handler` */
   handler: string;
   zipPath: string;
   zipBytes: number;

@@ -1,3 +1,5 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from '../observability.js';
 import type { AlertDeps, AlertOutcome, AlertSubject } from './state.js';
 
 /** An alert that had to go out could not be published: the run fails, so it is tried again and the failure seen. */
@@ -50,4 +52,19 @@ export function lazyNotifier(settings: NotifierSettings): Notifier | undefined {
       return recordAlertState(subject, await deps);
     },
   };
+}
+
+/**
+ * One subject's alert through the notifier (none configured: nothing to do). An alert SNS refused is counted and fails
+ * the caller with `AlertNotDeliveredError`, so that the event is delivered again and the alert with it.
+ */
+export async function deliverAlert(notifier: Notifier | undefined, subject: AlertSubject): Promise<void> {
+  if (!notifier) return;
+  const outcome = await notifier.notify(subject);
+  if (outcome.action === 'publish-failed') {
+    metrics.addMetric('AlertPublishFailed', MetricUnit.Count, 1);
+    throw new AlertNotDeliveredError(
+      `The alert for ${subject.key} could not be published (${outcome.error}); the event is delivered again.`,
+    );
+  }
 }

@@ -1,8 +1,8 @@
 import { parse } from '@aws-lambda-powertools/parser';
-import type { StandardSchemaV1 } from '@standard-schema/spec';
 import * as v from 'valibot';
 import { parseRoleArn } from '../aws/arn.js';
 import type { RoleRef } from '../roles/role.js';
+import { describeIssues } from './issues.js';
 
 /**
  * The IAM calls the rules deliver: a new role, a changed trust policy (the trust gate must look again), and a change
@@ -73,18 +73,3 @@ function namesRole(roleArn: string, roleName: string): boolean {
     return false;
   }
 }
-
-/** Powertools' ParseError carries the schema's issues (Standard Schema shape) as its cause. */
-function describeIssues(error: Error): string[] {
-  const issues = Array.isArray(error.cause) ? (error.cause as StandardSchemaV1.Issue[]) : [];
-  if (issues.length === 0) return [clip(error.message)];
-  return issues.slice(0, 5).map((issue) => {
-    const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
-    return clip(`${path || '(event)'}: ${issue.message}`);
-  });
-}
-
-/** A schema message quotes the value it refused, which an event can make megabytes long. */
-const MAX_PROBLEM_LENGTH = 300;
-const clip = (text: string) =>
-  text.length <= MAX_PROBLEM_LENGTH ? text : `${text.slice(0, MAX_PROBLEM_LENGTH)}… (${text.length} characters)`;

@@ -13,7 +13,7 @@ import { EMAIL_PATTERN, ORGANIZATION_ID_PATTERN } from '../settings.js';
  * The member stack's functions that publish alerts, by their roles' logical ids (deploy/stack-plugin.ts makes
  * `<Function>Role` for each function). The package tests hold this list against the stack itself.
  */
-export const ALERT_PUBLISHER_ROLES = ['HealthcheckRole', 'ReconcileRole', 'RemediateRole'] as const;
+export const ALERT_PUBLISHER_ROLES = ['HealthcheckRole', 'ReconcileRole', 'RemediateRole', 'RuntimesRole'] as const;
 
 /**
  * CloudFormation names a role it creates `<stack name>-<logical id>-<random suffix>`, whatever the stack is called

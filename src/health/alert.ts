@@ -35,7 +35,7 @@ export function formatHealthAlert(kind: AlertKind, result: HealthResult, context
   const reason = result.reason ?? 'unknown';
   const headline =
     kind === 'recovered'
-      ? `${result.agentName} recovered: the ${result.probe} probe passes again`
+      ? `${result.agentName} recovered: the ${result.decidedBy ?? result.probe} probe passes again`
       : `${result.agentName} is ${kind === 'reminder' ? 'still ' : ''}failing: ${reason}`;
   const subject = asciiSubject(
     `[agentcore-guard] ${kind === 'recovered' ? 'RECOVERED' : kind === 'reminder' ? 'STILL FAILING' : 'FAILING'}: ${result.agentName}${kind === 'recovered' ? '' : ` (${reason})`}`,
@@ -48,7 +48,7 @@ export function formatHealthAlert(kind: AlertKind, result: HealthResult, context
     ['Runtime ARN', result.agentRuntimeArn],
     ['Region', result.region],
     ['Execution role', result.roleArn],
-    ['Probe', result.probe],
+    ['Probe', result.decidedBy === 'permission' ? 'permission (no prompt sent)' : result.probe],
     ['Verdict', kind === 'recovered' ? 'healthy' : `failing (${reason})`],
     ['Was failing with', kind === 'recovered' ? context.previousReason : undefined],
     [kind === 'recovered' ? 'Healthy since' : 'Failing since', context.since ?? result.checkedAt],
@@ -126,13 +126,26 @@ function stepsFor(kind: AlertKind, result: HealthResult): string[] {
   const decision = permissionDecision(result.permission);
   const verify = `Re-run the check by hand: npx agentcore-guard verify --agent ${result.agentRuntimeArn} --probe ${result.probe}`;
   const logs = `Read the agent's logs: CloudWatch log group /aws/bedrock-agentcore/runtimes/${resourceName(result.agentRuntimeArn)}-DEFAULT`;
-  if (kind === 'recovered') return ['No action needed.'];
+  if (kind === 'recovered') {
+    return result.decidedBy === 'permission'
+      ? [
+          'No action needed. The role may use the Code Interpreter again; that alone does not prove the agent runs code, which only a prompt probe shows (you will be told if it fails).',
+        ]
+      : ['No action needed.'];
+  }
   switch (result.reason) {
     case 'permission-denied':
       if (decision?.explicitlyDenied) {
         return [
           'An explicit Deny (a permissions boundary, an SCP or a Deny statement) blocks the Code Interpreter: remove or narrow it; no Allow can override it.',
           `Show which statement denies it: npx agentcore-guard check --role ${result.roleArn ? resourceName(result.roleArn) : '<role>'}`,
+        ];
+      }
+      if (decision?.remediation === 'ignored') {
+        // Not ours to write (no configured prefix: a CDK, CloudFormation or Terraform role): a person fixes it where it is defined.
+        return [
+          "The role is not agentcore-guard's to change (its name has no configured prefix): add the Code Interpreter policy where the role is defined (its CDK, CloudFormation or Terraform stack), or by hand.",
+          `See what is missing, and the policy: npx agentcore-guard check --role ${result.roleArn ? resourceName(result.roleArn) : '<role>'}`,
         ];
       }
       return decision?.remediation === 'remediated'

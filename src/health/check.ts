@@ -11,17 +11,29 @@ import { firstFailureSign, type Probe } from '../probes/prompt.js';
 import { excerptOf } from '../probes/reply.js';
 import { ensureCodeInterpreterPolicy, type RemediationSettings } from '../remediation/ensure.js';
 import type { AgentTarget } from '../runtimes/discovery.js';
-import type { FailureReason, HealthResult, PermissionCheck, PermissionDecision } from './result.js';
+import type { ProbeTier } from '../settings.js';
+import type {
+  AgentCheck,
+  FailureReason,
+  HealthResult,
+  PermissionCheck,
+  PermissionDecision,
+  PromptSkipReason,
+  UndecidedResult,
+} from './result.js';
 
 export interface HealthDeps {
   agentCoreClientFor: (region: string) => BedrockAgentCoreClient;
   /** A fresh probe per agent (the proof probe's string is random each time). */
   newProbe: () => Probe;
   timeoutMs: number;
-  /** No-cost first step; skipped when absent or when the agent's role is unknown. */
+  /** No-cost first step, for every role whatever its name; skipped when absent or when the agent's role is unknown. */
   permissionProbe?: PermissionProbe;
-  /** Roles the probe may look at (the Lambda may read prefixed roles only); all when absent. */
-  probesRole?: (roleArn: string) => boolean;
+  /**
+   * Whether the runtime opted out of prompt probes (its `agentcore-guard:probe` tag). Asked only when a prompt is due;
+   * absent: never asked (the CLI's `verify`, where a person chose to send the prompt).
+   */
+  optedOut?: (target: AgentTarget) => Promise<boolean>;
   /** When set, a denied role is fixed with `ensureCodeInterpreterPolicy` (never a copy of it). */
   selfHeal?: { iam: IAMClient; settings: RemediationSettings };
   directProbe?: boolean;
@@ -29,10 +41,29 @@ export interface HealthDeps {
 }
 
 /**
- * One agent, cheapest probe first: the IAM permission simulation (no model cost; a denied role is the verdict,
- * and is self-healed), then the prompt, then optionally the managed Code Interpreter directly.
+ * One agent, as far as the run's tier allows, cheapest probe first: the IAM permission simulation (no model cost; a
+ * denied role is the verdict, and is self-healed); then, in an `all` run and unless the runtime opted out, the prompt
+ * (and optionally the managed Code Interpreter directly). Without a prompt, an allowed role gives no verdict.
  */
+export async function checkAgent(target: AgentTarget, deps: HealthDeps, tier: ProbeTier): Promise<AgentCheck> {
+  const check = startCheck(target, deps);
+  const permission = await checkPermission(target, deps);
+  if (permission?.status === 'denied') return check.denied(permission);
+  const skipped = tier === 'permission' ? 'permission-only-run' : await promptSkipFor(target, deps);
+  if (skipped) return check.undecided(permission, skipped);
+  return check.prompt(permission);
+}
+
+/** One agent, every probe: the permission probe, then the prompt whatever the runtime's tags (the CLI's `verify`). */
 export async function checkAgentHealth(target: AgentTarget, deps: HealthDeps): Promise<HealthResult> {
+  const check = startCheck(target, deps);
+  const permission = await checkPermission(target, deps);
+  if (permission?.status === 'denied') return check.denied(permission);
+  return check.prompt(permission);
+}
+
+/** The steps of one agent's check, sharing its start time and its probe. */
+function startCheck(target: AgentTarget, deps: HealthDeps) {
   const now = deps.now ?? (() => new Date());
   const started = performance.now();
   const probe = deps.newProbe();
@@ -44,41 +75,83 @@ export async function checkAgentHealth(target: AgentTarget, deps: HealthDeps): P
     probe: probe.name,
     checkedAt: now().toISOString(),
   };
+  const elapsed = () => Math.round(performance.now() - started);
   const finish = (
-    rest: Pick<HealthResult, 'verdict' | 'detail' | 'excerpt' | 'errorName'> & { reason?: FailureReason },
+    rest: Pick<HealthResult, 'verdict' | 'detail' | 'excerpt' | 'errorName' | 'decidedBy'> & { reason?: FailureReason },
     extra: { permission?: PermissionCheck; direct?: DirectCheck },
-  ): HealthResult => ({ ...base, ...rest, ...extra, durationMs: Math.round(performance.now() - started) });
+  ): HealthResult => ({ ...base, ...rest, ...extra, durationMs: elapsed() });
 
-  const permission = await checkPermission(target, deps);
-  if (permission?.status === 'denied') {
-    const healed = permission.explicitlyDenied
-      ? ' An explicit Deny blocks it: remove or narrow that statement (self-heal cannot override a Deny).'
-      : permission.remediation
-        ? ` Self-heal: ${permission.remediation}.`
+  return {
+    denied(permission: PermissionDecision): HealthResult {
+      const healed = permission.explicitlyDenied
+        ? ' An explicit Deny blocks it: remove or narrow that statement (self-heal cannot override a Deny).'
+        : permission.remediation
+          ? ` Self-heal: ${permission.remediation}.`
+          : '';
+      return finish(
+        {
+          verdict: 'failing',
+          reason: 'permission-denied',
+          detail: `The execution role cannot call ${permission.deniedActions.join(', ')}.${healed}`,
+          excerpt: `denied: ${permission.deniedActions.join(', ')}`,
+          decidedBy: 'permission',
+        },
+        { permission },
+      );
+    },
+
+    undecided(permission: PermissionCheck | undefined, promptSkipped: PromptSkipReason): UndecidedResult {
+      const found =
+        permission?.status === 'allowed'
+          ? 'The execution role may use the Code Interpreter'
+          : `The permission probe decided nothing (${permission?.status === 'skipped' ? permission.reason : 'the role is unknown'})`;
+      return {
+        ...base,
+        verdict: 'undecided',
+        promptSkipped,
+        detail: `${found}; no prompt was sent (${PROMPT_SKIP_TEXT[promptSkipped]}), so nothing proves the agent runs code.`,
+        ...(permission ? { permission } : {}),
+        durationMs: elapsed(),
+      };
+    },
+
+    async prompt(permission: PermissionCheck | undefined): Promise<HealthResult> {
+      const outcome = await invokeAgentRuntime({
+        client: deps.agentCoreClientFor(target.region),
+        agentRuntimeArn: target.agentRuntimeArn,
+        prompt: probe.prompt,
+        timeoutMs: deps.timeoutMs,
+      });
+      const judged = judgeOutcome(probe, outcome);
+      const direct = deps.directProbe
+        ? await directCodeInterpreterProbe({
+            client: deps.agentCoreClientFor(target.region),
+            timeoutMs: deps.timeoutMs,
+          })
+        : undefined;
+      const directNote = direct
+        ? ` Direct Code Interpreter probe: ${direct.ok ? 'ok' : 'failed'} (${direct.detail}).`
         : '';
-    return finish(
-      {
-        verdict: 'failing',
-        reason: 'permission-denied',
-        detail: `The execution role cannot call ${permission.deniedActions.join(', ')}.${healed}`,
-        excerpt: `denied: ${permission.deniedActions.join(', ')}`,
-      },
-      { permission },
-    );
-  }
+      return finish({ ...judged, detail: judged.detail + directNote }, { permission, direct });
+    },
+  };
+}
 
-  const outcome = await invokeAgentRuntime({
-    client: deps.agentCoreClientFor(target.region),
-    agentRuntimeArn: target.agentRuntimeArn,
-    prompt: probe.prompt,
-    timeoutMs: deps.timeoutMs,
-  });
-  const judged = judgeOutcome(probe, outcome);
-  const direct = deps.directProbe
-    ? await directCodeInterpreterProbe({ client: deps.agentCoreClientFor(target.region), timeoutMs: deps.timeoutMs })
-    : undefined;
-  const directNote = direct ? ` Direct Code Interpreter probe: ${direct.ok ? 'ok' : 'failed'} (${direct.detail}).` : '';
-  return finish({ ...judged, detail: judged.detail + directNote }, { permission, direct });
+const PROMPT_SKIP_TEXT: Record<PromptSkipReason, string> = {
+  'permission-only-run': 'a permission-only run',
+  'opted-out': 'the runtime is tagged agentcore-guard:probe=off',
+  'tags-unreadable': 'its tags could not be read, and it may be tagged agentcore-guard:probe=off',
+};
+
+/** Why the prompt must not be sent to this runtime, if it must not. An unreadable tag counts as off: no surprise tokens. */
+async function promptSkipFor(target: AgentTarget, deps: HealthDeps): Promise<PromptSkipReason | undefined> {
+  if (!deps.optedOut) return undefined;
+  try {
+    return (await deps.optedOut(target)) ? 'opted-out' : undefined;
+  } catch (error) {
+    logger.warn('runtime tags unreadable', { agentRuntimeArn: target.agentRuntimeArn, error: errorMessage(error) });
+    return 'tags-unreadable';
+  }
 }
 
 /** Turns what came back into a verdict with its reason and an excerpt. Shared with the CLI's `--local`. */
@@ -119,7 +192,6 @@ export function judgeOutcome(
 
 async function checkPermission(target: AgentTarget, deps: HealthDeps): Promise<PermissionCheck | undefined> {
   if (!deps.permissionProbe || !target.roleArn) return undefined;
-  if (deps.probesRole && !deps.probesRole(target.roleArn)) return undefined;
   let report: PermissionReport;
   try {
     report = await deps.permissionProbe(target.roleArn, target.region);

@@ -11,6 +11,15 @@ export const FAILURE_REASONS = [
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 export type Verdict = 'healthy' | 'failing';
 
+/** Why the prompt probe did not run for an agent. */
+export const PROMPT_SKIP_REASONS = ['permission-only-run', 'opted-out', 'tags-unreadable'] as const;
+/**
+ * - `permission-only-run`: the run's tier was `permission` (the hourly schedule);
+ * - `opted-out`: the runtime is tagged `agentcore-guard:probe=off`;
+ * - `tags-unreadable`: its tags could not be read, so it may be tagged off: no prompt, rather than tokens it forbade.
+ */
+export type PromptSkipReason = (typeof PROMPT_SKIP_REASONS)[number];
+
 /** The permission probe's answer, reduced to what a verdict needs; or that it could not run. */
 export type PermissionCheck = PermissionDecision | PermissionSkipped;
 
@@ -68,9 +77,39 @@ export interface HealthResult {
   errorName?: string;
   permission?: PermissionCheck;
   direct?: DirectCheck;
+  /**
+   * `permission` when the permission probe alone decided the verdict and no prompt ran: a denied role, or a role allowed
+   * again after a `permission-denied` failure (a recovery from that failure, not proof the agent runs code).
+   * Absent when the prompt decided.
+   */
+  decidedBy?: 'permission';
   checkedAt: string;
   durationMs: number;
 }
+
+/**
+ * A check with no verdict: no prompt ran, and the permission probe found nothing wrong (or could not run). A role that
+ * may use the Code Interpreter is not an agent that runs code, so this is neither healthy nor failing, and it announces
+ * nothing (see `src/health/run.ts` for the one exception: a `permission-denied` failure is closed by an allowed role).
+ */
+export interface UndecidedResult {
+  verdict: 'undecided';
+  agentRuntimeArn: string;
+  agentName: string;
+  region: string;
+  roleArn?: string;
+  /** The prompt probe the run is configured with, which did not run. */
+  probe: string;
+  promptSkipped: PromptSkipReason;
+  /** Human-readable why, one sentence. */
+  detail: string;
+  permission?: PermissionCheck;
+  checkedAt: string;
+  durationMs: number;
+}
+
+/** What checking one agent gave: a verdict, or none. */
+export type AgentCheck = HealthResult | UndecidedResult;
 
 /** `healthy`, or the reason: the key alerts and metrics use. */
 export function verdictKey(result: Pick<HealthResult, 'verdict' | 'reason'>): Verdict | FailureReason {

@@ -1,13 +1,13 @@
 import pLimit from 'p-limit';
-import { type AlertDeps, type AlertOutcome, recordAlertState } from '../alerts/state.js';
+import { type AlertDeps, type AlertOutcome, readAlertState, recordAlertState } from '../alerts/state.js';
 import { errorMessage } from '../aws/errors.js';
 import type { HealthSettings } from '../config.js';
 import { logger } from '../observability.js';
 import { type AgentTarget, resolveTargets, type TargetDeps } from '../runtimes/discovery.js';
-import { DEFAULTS } from '../settings.js';
+import { DEFAULTS, type ProbeTier } from '../settings.js';
 import { healthAlertSubject } from './alert.js';
-import { checkAgentHealth, type HealthDeps } from './check.js';
-import { type HealthResult, permissionDecision } from './result.js';
+import { checkAgent, type HealthDeps } from './check.js';
+import { type AgentCheck, type HealthResult, permissionDecision, type UndecidedResult } from './result.js';
 
 export interface HealthRunDeps extends HealthDeps, TargetDeps {
   /** Absent in the CLI: results are printed, not alerted. */
@@ -16,11 +16,13 @@ export interface HealthRunDeps extends HealthDeps, TargetDeps {
   concurrency?: number;
   /** Milliseconds left for this run (Lambda's remaining time); agents that could not finish in time are skipped. */
   remainingMs?: () => number;
+  /** `permission`: the permission probe only (IAM calls, no model tokens); `all` (the default): then the prompt. */
+  tier?: ProbeTier;
 }
 
 export interface AgentReport {
   /** Absent when the agent was skipped for lack of time: no verdict, and its alert state is left alone. */
-  result?: HealthResult;
+  result?: AgentCheck;
   agentRuntimeArn: string;
   alert?: AlertOutcome;
   /** Set when recording or alerting failed for this agent (the others still ran). */
@@ -71,7 +73,8 @@ export async function runHealthCheck(
   const targets = await resolveTargets(settings, { ...deps, concurrency });
   logger.info('health check targets', { count: targets.length, agents: targets.map((t) => t.agentRuntimeArn) });
   // One agent may take the prompt's timeout, and as long again for the direct probe, plus the bookkeeping.
-  const worstCaseMs = deps.timeoutMs * (deps.directProbe ? 2 : 1) + 15_000;
+  const promptMs = deps.tier === 'permission' ? 0 : deps.timeoutMs * (deps.directProbe ? 2 : 1);
+  const worstCaseMs = promptMs + 15_000;
   const limit = pLimit(concurrency);
   return Promise.all(
     targets.map((target) =>
@@ -90,25 +93,63 @@ export async function runHealthCheck(
 }
 
 async function checkOne(target: AgentTarget, deps: HealthRunDeps): Promise<AgentReport> {
-  const result = await checkAgentHealth(target, deps);
+  const check = await checkAgent(target, deps, deps.tier ?? 'all');
   logger.info('agent checked', {
-    agentRuntimeArn: result.agentRuntimeArn,
-    verdict: result.verdict,
-    reason: result.reason,
-    probe: result.probe,
-    permission: result.permission?.status,
-    remediation: permissionDecision(result.permission)?.remediation,
-    durationMs: result.durationMs,
+    agentRuntimeArn: check.agentRuntimeArn,
+    verdict: check.verdict,
+    reason: check.verdict === 'undecided' ? undefined : check.reason,
+    promptSkipped: check.verdict === 'undecided' ? check.promptSkipped : undefined,
+    probe: check.probe,
+    permission: check.permission?.status,
+    remediation: permissionDecision(check.permission)?.remediation,
+    durationMs: check.durationMs,
   });
-  const agentRuntimeArn = result.agentRuntimeArn;
-  if (!deps.alerts) return { result, agentRuntimeArn };
+  const agentRuntimeArn = check.agentRuntimeArn;
+  if (!deps.alerts) return { result: check, agentRuntimeArn };
   try {
+    const result = await verdictForAlerts(check, deps.alerts);
+    if (!result) return { result: check, agentRuntimeArn };
     const alert = await recordAlertState(healthAlertSubject(result), deps.alerts);
     const log = alert.action === 'publish-failed' ? logger.error.bind(logger) : logger.info.bind(logger);
-    log('alert decided', { agentRuntimeArn: result.agentRuntimeArn, ...alert });
+    log('alert decided', { agentRuntimeArn, ...alert });
     return { result, alert, agentRuntimeArn };
   } catch (error) {
-    logger.error('alert state not recorded', { agentRuntimeArn: result.agentRuntimeArn, error: errorMessage(error) });
-    return { result, alertError: errorMessage(error), agentRuntimeArn };
+    logger.error('alert state not recorded', { agentRuntimeArn, error: errorMessage(error) });
+    return { result: check, alertError: errorMessage(error), agentRuntimeArn };
   }
 }
+
+/**
+ * What the agent's alert state is told of this check. A verdict, as it is. A check without one (no prompt ran, and the
+ * role may use the Code Interpreter) leaves the state alone: an allowed role is not an agent that runs code, so it
+ * neither announces a recovery from a prompt's failure nor records a first "healthy". One exception: when the last
+ * thing observed was the permission probe's own denial, the allowed role answers that failure; it is recorded as
+ * healthy, decided by the permission probe, and its recovery alert says that the prompt has yet to prove it.
+ */
+async function verdictForAlerts(check: AgentCheck, alerts: AlertDeps): Promise<HealthResult | undefined> {
+  if (check.verdict !== 'undecided') return check;
+  if (check.permission?.status !== 'allowed') return undefined;
+  const state = await readAlertState(alerts.ddb, alerts.tableName, check.agentRuntimeArn);
+  if (state?.status !== 'failing' || state.lastObserved !== 'permission-denied') return undefined;
+  return allowedAgain(check);
+}
+
+/** An allowed role after a `permission-denied` failure, as the verdict that closes it. */
+function allowedAgain(check: UndecidedResult): HealthResult {
+  const { verdict: _undecided, promptSkipped, ...rest } = check;
+  return {
+    ...rest,
+    verdict: 'healthy',
+    decidedBy: 'permission',
+    detail: `The execution role may use the Code Interpreter again (permission probe). ${UNPROVEN[promptSkipped]}`,
+    excerpt: '',
+  };
+}
+
+const UNPROVEN: Record<UndecidedResult['promptSkipped'], string> = {
+  'permission-only-run':
+    'No prompt was sent in this permission-only run: the next prompt probe proves the agent runs code.',
+  'opted-out': 'The runtime is tagged agentcore-guard:probe=off: no prompt proves the agent runs code.',
+  'tags-unreadable':
+    'Its tags could not be read, so no prompt was sent: a later prompt probe proves the agent runs code.',
+};

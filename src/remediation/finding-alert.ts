@@ -1,6 +1,7 @@
 import { type AlertKind, type AlertMessage, composeAlert } from '../alerts/messages.js';
 import type { AlertSubject } from '../alerts/state.js';
 import { AGENTCORE_SERVICE_PRINCIPAL } from '../roles/trust.js';
+import type { RoleFinding } from './outcome.js';
 
 /**
  * A prefixed role that agentcore-guard will not write to, and that a person should look at: one that fails the trust
@@ -17,6 +18,13 @@ export interface RoleAlert {
   /** Only for `untrusted`. */
   carriesOurPolicy?: boolean;
   removed?: boolean;
+}
+
+/** The alert of a role finding (untrusted, at a path) from `ensureCodeInterpreterPolicy`. */
+export function roleAlertFor(finding: RoleFinding): RoleAlert {
+  return finding.status === 'untrusted'
+    ? { problem: 'untrusted', ...finding, detail: finding.reason }
+    : { problem: 'unsupported-path', ...finding, detail: finding.path };
 }
 
 export function roleAlertSubject(alert: RoleAlert): AlertSubject {

@@ -1,13 +1,17 @@
 import {
   type BedrockAgentCoreControlClient,
   GetAgentRuntimeCommand,
+  ListTagsForResourceCommand,
   paginateListAgentRuntimes,
 } from '@aws-sdk/client-bedrock-agentcore-control';
 import pLimit from 'p-limit';
 import { parseAgentRuntimeArn } from '../aws/arn.js';
 import { errorMessage, errorName } from '../aws/errors.js';
 import { logger } from '../observability.js';
-import { DEFAULTS } from '../settings.js';
+import { DEFAULTS, OFF_SPELLINGS } from '../settings.js';
+
+/** The runtime tag that opts an agent out of prompt probes (`agentcore-guard:probe=off`); its permission is still probed. */
+export const PROBE_TAG_KEY = 'agentcore-guard:probe';
 
 /** An agent to check: where it runs and which role it runs as. */
 export interface AgentTarget {
@@ -101,4 +105,20 @@ async function describeListed(runtime: Listed, deps: TargetDeps): Promise<AgentT
     }
     return undefined;
   }
+}
+
+/**
+ * Has the runtime opted out of prompt probes? True when its `agentcore-guard:probe` tag says off (`off`, `none`,
+ * `disabled` or `false`, any case). Read from the control plane's `ListTagsForResource` each time a prompt is due, so a
+ * tag set a minute ago holds at the next run; its errors are the caller's to handle.
+ */
+export async function optedOutOfPromptProbe(
+  target: Pick<AgentTarget, 'agentRuntimeArn' | 'region'>,
+  deps: Pick<TargetDeps, 'controlClientFor'>,
+): Promise<boolean> {
+  const { tags } = await deps
+    .controlClientFor(target.region)
+    .send(new ListTagsForResourceCommand({ resourceArn: target.agentRuntimeArn }));
+  const value = tags?.[PROBE_TAG_KEY];
+  return value !== undefined && OFF_SPELLINGS.includes(value.trim().toLowerCase());
 }

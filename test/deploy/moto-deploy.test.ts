@@ -225,7 +225,10 @@ describe('serverless deploy into a stock moto server', () => {
     expect(Number(remediate.Concurrency?.ReservedConcurrentExecutions)).toBe(5);
     // Moto answers GetRolePolicy for a role made by CloudFormation with the policy's Python repr, not JSON: read text.
     const policyText = decodeURIComponent(rolePolicy.PolicyDocument ?? '');
-    expect(policyText).toMatch(/["']Effect["']: ?["']Deny["'], ["']Action["']: ?\[["']iam:PutRolePolicy["']\]/);
+    // The Deny names every IAM write the role may make: our write, and the removal under removeFromUntrusted.
+    expect(policyText).toMatch(
+      /["']Effect["']: ?["']Deny["'], ["']Action["']: ?\[["']iam:DeleteRolePolicy["'], ["']iam:PutRolePolicy["']\]/,
+    );
     expect(policyText).toContain(`arn:aws:iam::${ACCOUNT}:role/*/*`);
     expect(topic.Attributes?.KmsMasterKeyId).toBe(physical('AlertsKey'));
   });

@@ -1,13 +1,18 @@
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
-import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
+import {
+  BedrockAgentCoreControlClient,
+  CreateAgentRuntimeCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-bedrock-agentcore-control';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkAgentHealth } from '../../src/health/check.js';
 import { directCodeInterpreterProbe } from '../../src/probes/direct.js';
 import { invokeAgentRuntime, invokeLocalAgent, REPLY_LIMIT_CHARS } from '../../src/probes/invoke.js';
 import { buildProbe, proofProbe, seedProbe } from '../../src/probes/prompt.js';
-import { resolveTargets } from '../../src/runtimes/discovery.js';
+import { optedOutOfPromptProbe, resolveTargets } from '../../src/runtimes/discovery.js';
 import { SEED_AFTER, SEED_BEFORE, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
+import { type MotoServer, startMoto } from '../support/moto.js';
 
 // The AgentCore data plane is not in moto: these tests run the REAL SDK clients against a focused local fake
 // (test/support/agentcore-fake.ts) that speaks the wire protocol from the SDK's model.
@@ -232,6 +237,64 @@ describe('discovery through the control plane', () => {
       ['agent3', `${ROLE}3`, 'us-west-2'],
       ['agent4', `${ROLE}4`, 'us-west-2'],
     ]);
+  });
+});
+
+describe("discovery and the probe tag through moto's bedrock-agentcore-control", () => {
+  // moto implements CreateAgentRuntime, GetAgentRuntime, ListAgentRuntimes and the tag calls (TagResource,
+  // ListTagsForResource); it has no data plane, so no prompt is sent here.
+  let moto: MotoServer;
+  let control: BedrockAgentCoreControlClient;
+  const create = async (name: string, roleName: string, tags?: Record<string, string>) =>
+    control.send(
+      new CreateAgentRuntimeCommand({
+        agentRuntimeName: name,
+        agentRuntimeArtifact: {
+          containerConfiguration: { containerUri: `123456789012.dkr.ecr.us-west-2.amazonaws.com/${name}:latest` },
+        },
+        roleArn: `arn:aws:iam::123456789012:role/${roleName}`,
+        networkConfiguration: { networkMode: 'PUBLIC' },
+        ...(tags ? { tags } : {}),
+      }),
+    );
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    control = new BedrockAgentCoreControlClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials });
+  });
+  afterAll(async () => {
+    control.destroy();
+    await moto.stop();
+  });
+
+  it("finds each runtime's real execution role, whatever it is called, and which runtimes opted out of the prompt", async () => {
+    // Prepare: a CDK-deployed agent (generated role name) tagged off at creation, one tagged later, one untagged
+    const cdk = await create('cdk_agent', 'MyStack-AgentRuntimeRole1A2B3C-XYZ', { 'agentcore-guard:probe': 'off' });
+    const later = await create('later_agent', 'Terraform-agent-role-20261129');
+    const toolkit = await create('toolkit_agent', 'AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789');
+    await control.send(
+      new TagResourceCommand({ resourceArn: later.agentRuntimeArn, tags: { 'agentcore-guard:probe': 'Off' } }),
+    );
+    // Act
+    const targets = await resolveTargets(
+      { agentRuntimeArns: [], discoveryRegions: ['us-west-2'] },
+      { controlClientFor: () => control },
+    );
+    const optedOut = await Promise.all(
+      targets.map((t) => optedOutOfPromptProbe(t, { controlClientFor: () => control })),
+    );
+    // Assess
+    expect(targets.map((t, i) => [t.agentRuntimeArn, t.roleArn, optedOut[i]]).sort()).toEqual(
+      [
+        [cdk.agentRuntimeArn, 'arn:aws:iam::123456789012:role/MyStack-AgentRuntimeRole1A2B3C-XYZ', true],
+        [later.agentRuntimeArn, 'arn:aws:iam::123456789012:role/Terraform-agent-role-20261129', true],
+        [
+          toolkit.agentRuntimeArn,
+          'arn:aws:iam::123456789012:role/AmazonBedrockAgentCoreSDKRuntime-us-west-2-0123456789',
+          false,
+        ],
+      ].sort(),
+    );
   });
 });
 

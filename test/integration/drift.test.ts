@@ -1,6 +1,6 @@
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRemediateHandler, remediateDeps } from '../../handlers/remediate.js';
+import { createRemediateHandler, remediateDeps } from '../../handlers/remediate/index.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';

@@ -2,7 +2,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHealthCheckHandler, type HealthCheckSummary, healthCheckDeps } from '../../handlers/healthcheck.js';
+import {
+  createHealthCheckHandler,
+  type HealthCheckRejected,
+  type HealthCheckSummary,
+  healthCheckDeps,
+} from '../../handlers/healthcheck/index.js';
 import { readAlertState } from '../../src/alerts/state.js';
 import { loadConfig } from '../../src/config.js';
 import { AlertDeliveryError } from '../../src/health/run.js';
@@ -34,6 +39,13 @@ let ddb: DynamoDBClient;
 let queueUrl: string;
 let handler: () => Promise<HealthCheckSummary>;
 let handlerFor: (agentRuntimeArns: string[]) => () => Promise<HealthCheckSummary>;
+
+/** The run's summary; an input the handler rejected fails the test. */
+async function summaryOf(run: Promise<HealthCheckSummary | HealthCheckRejected>): Promise<HealthCheckSummary> {
+  const out = await run;
+  if (!('probes' in out)) throw new Error(`the health check rejected its input: ${JSON.stringify(out)}`);
+  return out;
+}
 
 async function delivered(): Promise<string[]> {
   const { Messages = [] } = await sqs.send(
@@ -79,7 +91,9 @@ beforeAll(async () => {
       ),
     );
     return () =>
-      healthCheck({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
+      summaryOf(
+        healthCheck({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 })),
+      );
   };
   handler = handlerFor([ARN]);
 }, 60_000);

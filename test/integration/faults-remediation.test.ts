@@ -6,7 +6,7 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRemediateHandler, remediateDeps } from '../../handlers/remediate.js';
+import { createRemediateHandler, remediateDeps } from '../../handlers/remediate/index.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { loadConfig } from '../../src/config.js';
 import { samePolicy } from '../../src/policy/canonical.js';

@@ -1,6 +1,6 @@
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReconcileHandler, reconcileDeps } from '../../handlers/reconcile.js';
+import { createReconcileHandler, reconcileDeps } from '../../handlers/reconcile/index.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';

@@ -1,6 +1,6 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRemediateHandler, remediateDeps } from '../../handlers/remediate.js';
+import { createRemediateHandler, remediateDeps } from '../../handlers/remediate/index.js';
 import { loadConfig } from '../../src/config.js';
 import { createRoleEvent } from '../support/events.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';

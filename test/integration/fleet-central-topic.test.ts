@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { centralAlertsTemplate } from '../../src/fleet/central-topic.js';
+import { ALERT_PUBLISHER_ROLES, centralAlertsTemplate } from '../../src/fleet/central-topic.js';
 import { ORGANIZATION } from '../support/fleet-fixtures.js';
 import {
   evaluate,
@@ -69,7 +69,7 @@ describe('the central alerts topic template', () => {
 
   it("lets the member stacks' alerting functions of the organization publish, under a stack of any name", () => {
     // Act
-    const decisions = ['HealthcheckRole', 'RemediateRole', 'ReconcileRole'].flatMap((role) => [
+    const decisions = ALERT_PUBLISHER_ROLES.flatMap((role) => [
       publish(memberRole(role), inOrganization),
       publish(memberRole(role, 'StackSet-agentcore-guard-0a1b2c3d-4e5f'), inOrganization),
     ]);

@@ -3,8 +3,17 @@ import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient } from '@aws-s
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHealthCheckHandler, type HealthCheckSummary, healthCheckDeps } from '../../handlers/healthcheck.js';
-import { createSlackNotifyHandler, type SlackNotifySummary, slackNotifyDeps } from '../../handlers/slack-notify.js';
+import {
+  createHealthCheckHandler,
+  type HealthCheckRejected,
+  type HealthCheckSummary,
+  healthCheckDeps,
+} from '../../handlers/healthcheck/index.js';
+import {
+  createSlackNotifyHandler,
+  type SlackNotifySummary,
+  slackNotifyDeps,
+} from '../../handlers/slack-notify/index.js';
 import { snsMessage } from '../../src/alerts/messages.js';
 import { SlackWebhookError } from '../../src/alerts/slack.js';
 import { loadConfig } from '../../src/config.js';
@@ -15,6 +24,7 @@ import { SEED_AFTER, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcrip
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';
 import { snsEvent } from '../support/events.js';
+import { iamError, iamResult, startFakeIam } from '../support/fake-iam.js';
 import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
@@ -34,11 +44,18 @@ let sqs: SQSClient;
 let queueUrl: string;
 let topicArn: string;
 
-async function published(): Promise<{ Subject?: string; Message: string }[]> {
+async function published(from = queueUrl): Promise<{ Subject?: string; Message: string }[]> {
   const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
   );
   return Messages.map((m) => JSON.parse(m.Body ?? '{}'));
+}
+
+/** The run's summary; an input the handler rejected fails the test. */
+async function summaryOf(run: Promise<HealthCheckSummary | HealthCheckRejected>): Promise<HealthCheckSummary> {
+  const out = await run;
+  if (!('probes' in out)) throw new Error(`the health check rejected its input: ${JSON.stringify(out)}`);
+  return out;
 }
 
 beforeAll(async () => {
@@ -87,7 +104,9 @@ describe('the healthcheck handler end to end', () => {
       ),
     );
     handler = () =>
-      healthCheck({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
+      summaryOf(
+        healthCheck({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 })),
+      );
   });
 
   it('alerts once when the agent answers like the seed\'s "before" transcript, then announces the recovery', async () => {
@@ -149,13 +168,15 @@ describe('the healthcheck handler discovering agents', () => {
     agentRuntimeId: `${name}-AbCdE12345`,
     agentRuntimeName: name,
     status: 'READY',
-    // Not a prefixed role: the function may not read it, so the prompt alone decides.
+    // A role moto does not know: the permission probe cannot evaluate it (skipped), so the prompt alone decides.
     roleArn: `arn:aws:iam::123456789012:role/${name}-execution-role`,
   });
   const discoverAndCheck = () =>
-    createHealthCheckHandler(
-      healthCheckDeps(loadConfig({ ...process.env, AGENT_REGIONS: 'us-west-2', PROBE_TIMEOUT_SECONDS: '5' })),
-    )({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
+    summaryOf(
+      createHealthCheckHandler(
+        healthCheckDeps(loadConfig({ ...process.env, AGENT_REGIONS: 'us-west-2', PROBE_TIMEOUT_SECONDS: '5' })),
+      )({}, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 })),
+    );
 
   beforeEach(() => {
     fake.reset();
@@ -200,6 +221,205 @@ describe('the healthcheck handler discovering agents', () => {
     expect(warning).toContain(runtime('unreadable').agentRuntimeArn);
     expect(warning).toContain(`[truncated: ${huge.length} characters]`);
     expect(warning?.length).toBeLessThan(4 * 1024);
+  });
+});
+
+describe('the hourly permission run and the daily prompt run', () => {
+  // IAM is the local IAM fake here: it answers SimulatePrincipalPolicy as IAM does (moto does not implement it, and in
+  // Lambda the simulator is the only way the probe runs), and records every call, so a write would show.
+  const TIERS_TABLE = 'agentcore-guard-health-tiers';
+  const output = captureOutput();
+  const CODE_INTERPRETER_ACTIONS = [
+    'bedrock-agentcore:StartCodeInterpreterSession',
+    'bedrock-agentcore:InvokeCodeInterpreter',
+    'bedrock-agentcore:StopCodeInterpreterSession',
+  ];
+  /** A runtime deployed the CDK way: its execution role has a generated name, no configured prefix. */
+  const cdkRuntime = (name: string, tags?: Record<string, string>) => ({
+    agentRuntimeArn: `arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/${name}-AbCdE12345`,
+    agentRuntimeId: `${name}-AbCdE12345`,
+    agentRuntimeName: name,
+    status: 'READY',
+    roleArn: `arn:aws:iam::123456789012:role/MyStack-${name}RuntimeRole1A2B3C-XYZ`,
+    ...(tags ? { tags } : {}),
+  });
+  let decision: 'allowed' | 'implicitDeny' = 'allowed';
+  let iamFake: Awaited<ReturnType<typeof startFakeIam>>;
+  let alertsQueue: string;
+  let healthCheck: ReturnType<typeof createHealthCheckHandler>;
+  const run = (input: unknown) =>
+    healthCheck(input, lambdaContext({ functionName: 'agentcore-guard-dev-healthcheck', remainingMs: 900_000 }));
+  const hourly = () => summaryOf(run({ probes: 'permission' }));
+  const daily = () => summaryOf(run({ probes: 'all' }));
+
+  beforeAll(async () => {
+    iamFake = await startFakeIam((action) =>
+      action === 'SimulatePrincipalPolicy'
+        ? [200, iamResult(action, simulation(decision))]
+        : [403, iamError('AccessDenied', `not authorized to perform iam:${action}`)],
+    );
+    const infrastructure = await createAlertInfrastructure({
+      table: TIERS_TABLE,
+      topic: 'tier-alerts',
+      queue: 'tier-alerts-copy',
+    });
+    alertsQueue = infrastructure.queueUrl;
+    const config = loadConfig({
+      ...process.env,
+      AGENT_REGIONS: 'us-west-2',
+      ALERT_STATE_TABLE: TIERS_TABLE,
+      ALERT_TOPIC_ARN: infrastructure.topicArn,
+      PROBE_TIMEOUT_SECONDS: '5',
+    });
+    healthCheck = createHealthCheckHandler({
+      ...healthCheckDeps(config),
+      iam: new IAMClient({ region: 'us-east-1', endpoint: iamFake.endpoint, maxAttempts: 1 }),
+    });
+  });
+  afterAll(async () => iamFake.stop());
+  beforeEach(async () => {
+    fake.reset();
+    iamFake.requests.length = 0;
+    decision = 'allowed';
+    fake.answer = ({ prompt }) => ({ body: JSON.stringify({ result: `digest: ${digestOfProbeToken(prompt)}` }) });
+    await published(alertsQueue);
+  });
+
+  /** IAM's answer for the three actions an agent needs on the managed interpreter. */
+  function simulation(evalDecision: string): string {
+    const members = CODE_INTERPRETER_ACTIONS.map(
+      (action) =>
+        `<member><EvalActionName>${action}</EvalActionName><EvalDecision>${evalDecision}</EvalDecision>` +
+        '<EvalResourceName>arn:aws:bedrock-agentcore:us-west-2:aws:code-interpreter/aws.codeinterpreter.v1</EvalResourceName>' +
+        '<MatchedStatements/></member>',
+    );
+    return `<IsTruncated>false</IsTruncated><EvaluationResults>${members.join('')}</EvaluationResults>`;
+  }
+
+  it('spends no model tokens hourly, and alerts once on a CDK-style role that may not use the Code Interpreter, never writing to it', async () => {
+    // Prepare
+    const runtime = cdkRuntime('denied_agent');
+    fake.runtimes.push(runtime);
+    decision = 'implicitDeny';
+    // Act
+    const first = await hourly();
+    const second = await hourly();
+    const alerts = await published(alertsQueue);
+    // Assess
+    expect(first.agents).toEqual([
+      { agentRuntimeArn: runtime.agentRuntimeArn, verdict: 'failing', reason: 'permission-denied', alert: 'published' },
+    ]);
+    expect(second.agents[0]?.alert).toBe('none');
+    expect(fake.invocations).toHaveLength(0);
+    expect(iamFake.requests).toEqual(['SimulatePrincipalPolicy', 'SimulatePrincipalPolicy']);
+    expect(alerts.map((m) => m.Subject)).toEqual(['[agentcore-guard] FAILING: denied_agent (permission-denied)']);
+    expect(JSON.parse(alerts[0]?.Message ?? '{}').content.nextSteps).toContainEqual(
+      expect.stringContaining('npx agentcore-guard check --role MyStack-denied_agentRuntimeRole1A2B3C-XYZ'),
+    );
+  });
+
+  it('announces nothing from an hourly run after the daily prompt found the agent failing, though its role is allowed', async () => {
+    // Prepare: the daily run finds the agent answering without running code
+    const runtime = cdkRuntime('pretending_agent');
+    fake.runtimes.push(runtime);
+    fake.answer = () => ({ events: streamed(SEED_BEFORE_WITH_PRODUCT) });
+    const dailyRun = await daily();
+    const alertsOfDailyRun = await published(alertsQueue);
+    // Act
+    const hourlyRun = await hourly();
+    const alertsOfHourlyRun = await published(alertsQueue);
+    // Assess
+    expect(dailyRun.agents[0]).toMatchObject({ verdict: 'failing', reason: 'tool-not-executed', alert: 'published' });
+    expect(alertsOfDailyRun).toHaveLength(1);
+    expect(hourlyRun).toMatchObject({ probes: 'permission', checked: 1, undecided: 1, healthy: 0, failing: 0 });
+    expect(hourlyRun.agents).toEqual([
+      {
+        agentRuntimeArn: runtime.agentRuntimeArn,
+        verdict: 'undecided',
+        promptSkipped: 'permission-only-run',
+        permission: 'allowed',
+      },
+    ]);
+    expect(alertsOfHourlyRun).toEqual([]);
+    expect(fake.invocations).toHaveLength(1);
+  });
+
+  it('closes a permission-denied failure when the role is allowed again, saying no prompt has proved the agent yet', async () => {
+    // Prepare
+    const runtime = cdkRuntime('fixed_agent');
+    fake.runtimes.push(runtime);
+    decision = 'implicitDeny';
+    await hourly();
+    await published(alertsQueue);
+    decision = 'allowed';
+    // Act
+    const summary = await hourly();
+    const alerts = await published(alertsQueue);
+    // Assess
+    expect(summary.agents[0]).toMatchObject({ verdict: 'healthy', alert: 'published' });
+    expect(alerts.map((m) => m.Subject)).toEqual(['[agentcore-guard] RECOVERED: fixed_agent']);
+    const { content } = JSON.parse(alerts[0]?.Message ?? '{}');
+    expect(content.title).toContain('fixed_agent recovered: the permission probe passes again');
+    expect(content.description).toContain('No prompt was sent');
+    expect(fake.invocations).toHaveLength(0);
+  });
+
+  it('never sends the prompt to a runtime tagged agentcore-guard:probe=off, but still probes its role, in the daily run', async () => {
+    // Prepare
+    const optedOut = cdkRuntime('quiet_agent', { 'agentcore-guard:probe': 'off', team: 'payments' });
+    const probed = cdkRuntime('probed_agent', { 'agentcore-guard:probe': 'on' });
+    fake.runtimes.push(optedOut, probed);
+    // Act
+    const summary = await daily();
+    // Assess
+    expect(summary.agents).toEqual([
+      {
+        agentRuntimeArn: optedOut.agentRuntimeArn,
+        verdict: 'undecided',
+        promptSkipped: 'opted-out',
+        permission: 'allowed',
+      },
+      { agentRuntimeArn: probed.agentRuntimeArn, verdict: 'healthy', alert: 'none' },
+    ]);
+    expect(fake.invocations.map((call) => call.agentRuntimeArn)).toEqual([probed.agentRuntimeArn]);
+    expect(iamFake.requests).toEqual(['SimulatePrincipalPolicy', 'SimulatePrincipalPolicy']);
+  });
+
+  it('sends no prompt to a runtime whose tags cannot be read, and logs why', async () => {
+    // Prepare
+    const runtime = cdkRuntime('unknown_tags_agent');
+    fake.runtimes.push(runtime);
+    fake.tagsFault = () => ({ status: 403, errorType: 'AccessDeniedException', message: 'not authorized' });
+    // Act
+    const summary = await daily();
+    // Assess
+    expect(summary.agents[0]).toMatchObject({ verdict: 'undecided', promptSkipped: 'tags-unreadable' });
+    expect(fake.invocations).toHaveLength(0);
+    expect(output.lines().filter((l) => l.message === 'runtime tags unreadable')).toEqual([
+      expect.objectContaining({ agentRuntimeArn: runtime.agentRuntimeArn, error: 'not authorized' }),
+    ]);
+  });
+
+  it('reads no tags in the hourly run', async () => {
+    // Prepare
+    fake.runtimes.push(cdkRuntime('hourly_agent'));
+    // Act
+    await hourly();
+    // Assess
+    expect(fake.tagReads).toEqual([]);
+  });
+
+  it('acknowledges an input it cannot read with one log line, and checks nothing', async () => {
+    // Prepare
+    fake.runtimes.push(cdkRuntime('untouched_agent'));
+    // Act
+    const outcome = await run({ probes: 'everything' });
+    // Assess
+    expect(outcome).toEqual({ status: 'rejected', reason: 'malformed' });
+    expect(output.lines().filter((l) => l.message === 'event rejected')).toEqual([
+      expect.objectContaining({ problem: '"probes" must be "permission" or "all", got "everything"' }),
+    ]);
+    expect([fake.invocations.length, iamFake.requests.length]).toEqual([0, 0]);
   });
 });
 

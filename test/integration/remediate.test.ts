@@ -1,6 +1,6 @@
 import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRemediateHandler, type RemediateResult, remediateDeps } from '../../handlers/remediate.js';
+import { createRemediateHandler, type RemediateResult, remediateDeps } from '../../handlers/remediate/index.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { loadConfig } from '../../src/config.js';
 import { samePolicy } from '../../src/policy/canonical.js';

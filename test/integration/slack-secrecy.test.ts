@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSlackNotifyHandler, slackNotifyDeps } from '../../handlers/slack-notify.js';
+import { createSlackNotifyHandler, slackNotifyDeps } from '../../handlers/slack-notify/index.js';
 import { loadConfig } from '../../src/config.js';
 import { type LambdaHandler, logger } from '../../src/observability.js';
 import { snsEvent } from '../support/events.js';

@@ -5,7 +5,7 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createReconcileHandler, reconcileDeps } from '../../handlers/reconcile.js';
+import { createReconcileHandler, reconcileDeps } from '../../handlers/reconcile/index.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { loadConfig } from '../../src/config.js';

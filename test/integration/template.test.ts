@@ -14,6 +14,7 @@ import {
   type Template as AuditedTemplate,
   evaluate,
   functionRoles,
+  grantsIam,
   iamWriteActions,
   type PolicyRequest,
   statementsOfResourcePolicy,
@@ -137,8 +138,11 @@ function ruleNamed(suffix: string): Resource {
 
 /** The CloudTrail rules that deliver IAM API calls to the remediate function. */
 const CLOUDTRAIL_RULES = ['-create-role', '-role-policy-drift'] as const;
+/** The rule on AgentCore runtime changes, from any region (forwarded to us-east-1). */
+const RUNTIME_RULE = '-runtime-change';
+const DEAD_LETTER_RULES = [...CLOUDTRAIL_RULES, RUNTIME_RULE];
 
-function functionId(name: 'Remediate' | 'Reconcile' | 'Healthcheck' | 'SlackNotify'): string {
+function functionId(name: 'Remediate' | 'Reconcile' | 'Runtimes' | 'Healthcheck' | 'SlackNotify'): string {
   const id = `${name}LambdaFunction`;
   expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
   return id;
@@ -243,8 +247,8 @@ describe('serverless package', () => {
 
     // Assess
     expect(queuePolicy.Properties.Queues).toEqual([{ Ref: queueId }]);
-    expect(statements).toHaveLength(CLOUDTRAIL_RULES.length);
-    CLOUDTRAIL_RULES.forEach((suffix, i) => {
+    expect(statements).toHaveLength(DEAD_LETTER_RULES.length);
+    DEAD_LETTER_RULES.forEach((suffix, i) => {
       expect(statements[i]).toMatchObject({
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
@@ -429,6 +433,55 @@ describe('serverless package', () => {
     );
   });
 
+  it("filters the runtime rule on this account's successful CreateAgentRuntime and UpdateAgentRuntime, any region", () => {
+    // Act
+    const rule = ruleNamed(RUNTIME_RULE);
+    const [target] = rule.Properties.Targets as Json[];
+    // Assess
+    expect(rule.Properties.EventBusName).toBeUndefined();
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.bedrock-agentcore'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      account: [{ Ref: 'AWS::AccountId' }],
+      detail: {
+        eventSource: ['bedrock-agentcore.amazonaws.com'],
+        eventName: ['CreateAgentRuntime', 'UpdateAgentRuntime'],
+        errorCode: [{ exists: false }],
+      },
+    });
+    expect(target?.Arn).toEqual({ 'Fn::GetAtt': [functionId('Runtimes'), 'Arn'] });
+    expect(target?.RetryPolicy).toEqual({
+      MaximumRetryAttempts: expect.any(Number),
+      MaximumEventAgeInSeconds: expect.any(Number),
+    });
+    expect(target?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [single('AWS::SQS::Queue')[0], 'Arn'] } });
+  });
+
+  it('lets the runtimes function read any role of the account, but write only to the prefixed ones', () => {
+    // Prepare
+    const statements = statementsOfRole(audited(), 'RuntimesRole');
+    const decide = (action: string, roleName: string) => evaluate(statements, { action, resource: roleArn(roleName) });
+    // Act / Assess: a CDK role is read and simulated, never written; a prefixed role is written.
+    for (const action of ['iam:GetRole', 'iam:SimulatePrincipalPolicy']) {
+      expect(decide(action, 'MyStack-AgentRuntimeRole1A2B3C-XYZ'), action).toBe('allowed');
+    }
+    for (const action of [
+      'iam:PutRolePolicy',
+      'iam:DeleteRolePolicy',
+      'iam:UpdateAssumeRolePolicy',
+      'iam:GetRolePolicy',
+    ]) {
+      expect(decide(action, 'MyStack-AgentRuntimeRole1A2B3C-XYZ'), action).toBe('implicitDeny');
+    }
+    expect(decide('iam:PutRolePolicy', `${PREFIXES[0]}x`)).toBe('allowed');
+    expect(
+      evaluate(statements, {
+        action: 'bedrock-agentcore:GetAgentRuntime',
+        resource: `arn:aws:bedrock-agentcore:eu-west-1:${ACCOUNT}:runtime/a-AbC`,
+      }),
+    ).toBe('allowed');
+  });
+
   it('writes one zipped, minified ESM bundle per function', () => {
     // Prepare
     const state = JSON.parse(readFileSync(join(outDir, 'serverless-state.json'), 'utf8')) as {
@@ -454,9 +507,19 @@ describe('serverless package', () => {
       expect(entries, `artifact of ${name}`).not.toBeNull();
       const modulePath = `${handler.slice(0, handler.lastIndexOf('.'))}.js`;
       const bundle = entries?.get(modulePath)?.toString('utf8') ?? '';
-      const moduleDir = modulePath.slice(0, modulePath.lastIndexOf('/') + 1);
-      const packageJson = JSON.parse(entries?.get(`${moduleDir}package.json`)?.toString('utf8') ?? '{}');
+      // Node reads the nearest package.json up from the module: the handler's folder, or handlers/ above it.
+      const folders = modulePath.split('/').slice(0, -1);
+      const nearest = folders
+        .map((_, i) => `${folders.slice(0, folders.length - i).join('/')}/package.json`)
+        .find((path) => entries?.has(path));
+      const packageJson = JSON.parse((nearest && entries?.get(nearest)?.toString('utf8')) ?? '{}');
       expect(packageJson.type, `${name}: package.json marks the .js bundle as ESM`).toBe('module');
+      // Its own folder only: its bundle and the chunks it loads on first use, no other function's, no sources.
+      const ownFolder = `${folders.join('/')}/`;
+      expect([...(entries?.keys() ?? [])].filter((path) => path !== nearest && !path.startsWith(ownFolder))).toEqual(
+        [],
+      );
+      expect([...(entries?.keys() ?? [])].filter((path) => path.endsWith('.ts'))).toEqual([]);
       expect(bundle).toMatch(/\bexport\s*\{/);
       // esbuild's CommonJS output ends in this; bundled CommonJS dependencies keep their own `module.exports` inside.
       expect(bundle).not.toMatch(/\bmodule\.exports\s*=\s*__toCommonJS\(/);
@@ -473,7 +536,7 @@ describe('serverless package', () => {
     const entries = readZip(readFileSync(join(outDir, 'remediate.zip')));
 
     // Act
-    const bundle = entries.get('handlers/remediate.js')?.toString('utf8') ?? '';
+    const bundle = entries.get('handlers/remediate/index.js')?.toString('utf8') ?? '';
 
     // Assess
     expect(bundle).toMatch(/\bfunction ensureCodeInterpreterPolicy\(/);
@@ -566,6 +629,29 @@ describe('serverless package: the health check', () => {
     expect(fn.Properties.Timeout as number).toBeGreaterThan(settings.health.probeTimeoutMs / 1000);
   });
 
+  it('runs the permission probe on healthSchedule and the prompt probe daily, each rule telling the function its tier', () => {
+    // Prepare
+    const fnId = functionId('Healthcheck');
+    const rulesOfHealthcheck = resourcesOfType('AWS::Events::Rule').filter(([, r]) =>
+      (r.Properties.Targets as Json[]).some(
+        (t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': [fnId, 'Arn'] }),
+      ),
+    );
+    // Act
+    const tiers = rulesOfHealthcheck.map(([, r]) => {
+      const [target] = r.Properties.Targets as Json[];
+      return [r.Properties.ScheduleExpression, JSON.parse(String(target?.Input))];
+    });
+    // Assess: --param healthSchedule=rate(30 minutes); promptSchedule left at its default
+    expect(tiers.sort()).toEqual(
+      [
+        ['rate(30 minutes)', { probes: 'permission' }],
+        ['rate(1 day)', { probes: 'all' }],
+      ].sort(),
+    );
+    expect(ruleNamed('-healthcheck-prompt').Properties.State).toBe('ENABLED');
+  });
+
   it('keeps alert state in its own pay-per-request table with point-in-time recovery', () => {
     // Act
     const [, table] = single('AWS::DynamoDB::Table');
@@ -577,7 +663,7 @@ describe('serverless package: the health check', () => {
     });
   });
 
-  it('gives the healthcheck its own role: agents of this account, prefixed roles, its table, its topic', () => {
+  it('gives the healthcheck its own role: agents of this account, every role to simulate, prefixed roles to heal, its table, its topic', () => {
     // Prepare
     const fnId = functionId('Healthcheck');
     const roleRef = template.Resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] } | undefined;
@@ -600,7 +686,10 @@ describe('serverless package: the health check', () => {
     expect(allowing('bedrock-agentcore:ListAgentRuntimes')).toEqual([
       expect.objectContaining({ Action: 'bedrock-agentcore:ListAgentRuntimes', Resource: '*' }),
     ]);
-    for (const action of ['iam:SimulatePrincipalPolicy', 'iam:GetRole', 'iam:PutRolePolicy']) {
+    expect(allowing('iam:SimulatePrincipalPolicy').map((s) => s.Resource)).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*` },
+    ]);
+    for (const action of ['iam:GetRole', 'iam:PutRolePolicy']) {
       expect(allowing(action).map((s) => s.Resource)).toEqual([prefixedRoles]);
     }
     expect(allowing('dynamodb:UpdateItem').map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
@@ -720,14 +809,59 @@ describe('serverless package: the trust boundary in the template', () => {
     }
 
     // Assess: remediate and reconcile write; the health check writes when self-heal is on (a conditional Allow).
-    // Remediate and reconcile also delete our policy from an untrusted role under removeFromUntrusted (a conditional Allow).
+    // The functions that call ensureCodeInterpreterPolicy also delete our policy from an untrusted role under
+    // removeFromUntrusted (a conditional Allow).
     expect(checked.sort()).toEqual([
       'HealthcheckRole iam:PutRolePolicy',
       'ReconcileRole iam:DeleteRolePolicy',
       'ReconcileRole iam:PutRolePolicy',
       'RemediateRole iam:DeleteRolePolicy',
       'RemediateRole iam:PutRolePolicy',
+      'RuntimesRole iam:DeleteRolePolicy',
+      'RuntimesRole iam:PutRolePolicy',
     ]);
+  });
+
+  it('lets the health check simulate every role of this account, read-only, and write none outside the prefix', async () => {
+    // Prepare
+    const statements = statementsOfRole(audited(), 'HealthcheckRole');
+    const iamActions = [
+      ...new Set(statements.filter((s) => s.effect === 'Allow').flatMap((s) => s.actions.filter(grantsIam))),
+    ];
+    const writes = [...new Set((await Promise.all(iamActions.map(iamWriteActions))).flat())];
+    const decide = (action: string, resource: string) => evaluate(statements, { action, resource });
+    const cdkRole = roleArn('MyStack-AgentRuntimeRole1A2B3C-XYZ');
+    // Act
+    const onAnyRole = iamActions.filter((action) => decide(action, cdkRole) === 'allowed');
+    const simulate = [
+      cdkRole,
+      roleArn('team/agents/TerraformAgentRole'),
+      roleArn(`${PREFIXES[0]}us-west-2-0123456789`),
+      'arn:aws:iam::210987654321:role/MyStack-AgentRuntimeRole1A2B3C-XYZ',
+      `arn:aws:iam::${ACCOUNT}:user/alice`,
+    ].map((resource) => decide('iam:SimulatePrincipalPolicy', resource));
+    // Assess
+    expect(onAnyRole).toEqual(['iam:SimulatePrincipalPolicy']);
+    expect(await iamWriteActions('iam:SimulatePrincipalPolicy')).toEqual([]);
+    expect(simulate).toEqual(['allowed', 'allowed', 'allowed', 'implicitDeny', 'implicitDeny']);
+    expect(writes).toEqual(['iam:PutRolePolicy']);
+    expect(writes.map((action) => decide(action, cdkRole))).toEqual(['implicitDeny']);
+    expect(writes.map((action) => decide(action, roleArn(`${PREFIXES[1]}x`)))).toEqual(['allowed']);
+  });
+
+  it("lets the health check read agents' tags, and no other resource's", () => {
+    // Prepare
+    const statements = statementsOfRole(audited(), 'HealthcheckRole');
+    const read = (resource: string) =>
+      evaluate(statements, { action: 'bedrock-agentcore:ListTagsForResource', resource });
+    // Act
+    const decisions = [
+      `arn:aws:bedrock-agentcore:eu-central-1:${ACCOUNT}:runtime/agent-AbCdE12345`,
+      `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:gateway/gw-AbCdE12345`,
+      'arn:aws:bedrock-agentcore:us-west-2:210987654321:runtime/agent-AbCdE12345',
+    ].map(read);
+    // Assess
+    expect(decisions).toEqual(['allowed', 'implicitDeny', 'implicitDeny']);
   });
 
   it('relies on that Deny: without it, the prefix Allow reaches a role at a path', () => {
@@ -804,8 +938,8 @@ describe('serverless package: who may publish to the alerts topic', () => {
     // Act
     const decisions = Object.fromEntries(roles.map((r) => [r, publish({ arn: functionRoleArn(r) })]));
     // Assess
-    // Remediate and reconcile alert on roles that are not theirs to write; the health check on failing agents.
-    expect(granted.sort()).toEqual(['HealthcheckRole', 'ReconcileRole', 'RemediateRole']);
+    // Remediate, reconcile and runtimes alert on roles that are not theirs to write; the health check on failing agents.
+    expect(granted.sort()).toEqual(['HealthcheckRole', 'ReconcileRole', 'RemediateRole', 'RuntimesRole']);
     expect(decisions).toEqual(
       Object.fromEntries(roles.map((r) => [r, granted.includes(r) ? 'allowed' : 'explicitDeny'])),
     );

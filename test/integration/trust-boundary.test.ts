@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createReconcileHandler, reconcileDeps } from '../../handlers/reconcile.js';
-import { createRemediateHandler, type RemediateResult, remediateDeps } from '../../handlers/remediate.js';
+import { createReconcileHandler, reconcileDeps } from '../../handlers/reconcile/index.js';
+import { createRemediateHandler, type RemediateResult, remediateDeps } from '../../handlers/remediate/index.js';
 import { loadConfig } from '../../src/config.js';
 import { decodePolicyDocument } from '../../src/policy/document.js';
 import { createAlertInfrastructure } from '../support/alert-fixtures.js';

@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { EventStreamCodec } from '@smithy/core/event-streams';
 
 /**
- * A focused fake of the AgentCore data plane (`InvokeAgentRuntime`) and of the two control-plane reads the health
- * check uses (`ListAgentRuntimes`, `GetAgentRuntime`), on 127.0.0.1 and a free port. moto has no AgentCore, so
+ * A focused fake of the AgentCore data plane (`InvokeAgentRuntime`) and of the three control-plane reads the health
+ * check uses (`ListAgentRuntimes`, `GetAgentRuntime`, `ListTagsForResource` on `GET /tags/{arn}`), on 127.0.0.1 and a
+ * free port. moto has no AgentCore, so
  * the REAL SDK clients are pointed at this server with `endpoint` / `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE*`.
  * Wire shapes follow the SDK's own model (@aws-sdk/client-bedrock-agentcore):
  *   POST /runtimes/{agentRuntimeArn, URL-encoded}/invocations?qualifier=…, body = payload,
@@ -53,6 +54,8 @@ export interface FakeRuntime {
   agentRuntimeName: string;
   status: string;
   roleArn: string;
+  /** Its tags, as `ListTagsForResource` answers them (none when absent). */
+  tags?: Record<string, string>;
 }
 
 export interface AgentCoreFake {
@@ -65,6 +68,10 @@ export interface AgentCoreFake {
   pageSize: number;
   /** GetAgentRuntime of a listed runtime answers this error instead (say, it was deleted after the listing). */
   describeFault?: (agentRuntimeId: string) => FakeError | undefined;
+  /** ListTagsForResource answers this error instead (say, the caller may not read tags). */
+  tagsFault?: (agentRuntimeArn: string) => FakeError | undefined;
+  /** The ARNs whose tags were read, in order. */
+  tagReads: string[];
   /** Code Interpreter sessions: started and stopped ids, and the tool calls received. */
   interpreter: {
     started: string[];
@@ -82,6 +89,7 @@ export async function startAgentCoreFake(): Promise<AgentCoreFake> {
     invocations: [],
     answer: () => ({ status: 500, body: '{"message":"no answer configured"}' }),
     runtimes: [],
+    tagReads: [],
     pageSize: 2,
     interpreter: { started: [], stopped: [], calls: [], failInvoke: false },
     reset() {
@@ -89,6 +97,8 @@ export async function startAgentCoreFake(): Promise<AgentCoreFake> {
       fake.invocations.length = 0;
       fake.runtimes.length = 0;
       fake.describeFault = undefined;
+      fake.tagsFault = undefined;
+      fake.tagReads.length = 0;
       fake.answer = () => ({ status: 500, body: '{"message":"no answer configured"}' });
     },
     stop: () =>
@@ -132,6 +142,16 @@ async function handle(fake: AgentCoreFake, req: IncomingMessage, res: ServerResp
     url.pathname,
   );
   if (interpreter) return codeInterpreter(fake, interpreter[2] as string, url, req, raw, res);
+  const tags = /^\/tags\/([^/]+)$/.exec(url.pathname);
+  if (req.method === 'GET' && tags) {
+    const arn = decodeURIComponent(tags[1] as string);
+    fake.tagReads.push(arn);
+    const fault = fake.tagsFault?.(arn);
+    if (fault) return json(res, fault.status, { message: fault.message }, fault.errorType);
+    const found = fake.runtimes.find((r) => r.agentRuntimeArn === arn);
+    if (!found) return json(res, 404, { message: `resource ${arn} not found` }, 'ResourceNotFoundException');
+    return json(res, 200, { tags: found.tags ?? {} });
+  }
   const getRuntime = /^\/runtimes\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method === 'GET' && getRuntime) {
     const id = decodeURIComponent(getRuntime[1] as string);
@@ -139,8 +159,9 @@ async function handle(fake: AgentCoreFake, req: IncomingMessage, res: ServerResp
     if (fault) return json(res, fault.status, { message: fault.message }, fault.errorType);
     const found = fake.runtimes.find((r) => r.agentRuntimeId === id);
     if (!found) return json(res, 404, { message: `runtime ${id} not found` }, 'ResourceNotFoundException');
+    const { tags: _tags, ...described } = found;
     return json(res, 200, {
-      ...found,
+      ...described,
       agentRuntimeVersion: '1',
       createdAt: '2026-11-01T00:00:00Z',
       lastUpdatedAt: '2026-11-01T00:00:00Z',
@@ -151,7 +172,7 @@ async function handle(fake: AgentCoreFake, req: IncomingMessage, res: ServerResp
     const page = fake.runtimes.slice(start, start + fake.pageSize);
     const next = start + fake.pageSize < fake.runtimes.length ? String(start + fake.pageSize) : undefined;
     return json(res, 200, {
-      agentRuntimes: page.map(({ roleArn: _role, ...r }) => ({
+      agentRuntimes: page.map(({ roleArn: _role, tags: _tags, ...r }) => ({
         ...r,
         agentRuntimeVersion: '1',
         description: '',

@@ -41,6 +41,11 @@ export interface FaultProxyOptions {
   faultActions?: readonly string[];
   /** A throttled answer carries `Retry-After: <seconds>`, as a service telling its callers to back off does. */
   retryAfterSeconds?: number;
+  /**
+   * Answers a request itself instead of forwarding it (an API the emulator lacks): status and XML body, or undefined
+   * to forward as usual. Asked after any fault was drawn, so faults apply to it too.
+   */
+  answer?: (action: string, body: URLSearchParams) => Promise<[status: number, xml: string] | undefined>;
 }
 
 export interface FaultProxyStats {
@@ -213,6 +218,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       default:
         break;
+    }
+    const answered = await options.answer?.(action, new URLSearchParams(body.toString('utf8')));
+    if (answered) {
+      res.writeHead(answered[0], xml).end(answered[1]);
+      return;
     }
     bump(stats.forwarded, action);
     const upstream = await forward(req, body);

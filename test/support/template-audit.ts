@@ -83,7 +83,8 @@ function resolveCondition(condition: unknown): GrantedStatement['condition'] {
   );
 }
 
-function statementsOf(role: string, document: unknown): GrantedStatement[] {
+/** The statements of one policy document; `role` labels them (a role, a policy, a resource). */
+export function statementsOf(role: string, document: unknown): GrantedStatement[] {
   const statements = list((document as { Statement?: unknown })?.Statement).flatMap((item) => expandConditional(item));
   return statements.map(({ raw, conditional }) => {
     const s = raw as Record<string, unknown>;

@@ -96,6 +96,59 @@ describe('the health schedule resolver', () => {
   });
 });
 
+describe('the healthcheck schedules', () => {
+  it('probe permissions hourly and prompts daily by default, each telling the function its tier', async () => {
+    // Act
+    const events = await params.healthcheckEvents(given());
+    // Assess
+    expect(events).toEqual([
+      {
+        schedule: {
+          name: 'agentcore-guard-dev-healthcheck',
+          description: expect.any(String),
+          rate: ['rate(1 hour)'],
+          input: { probes: 'permission' },
+        },
+      },
+      {
+        schedule: {
+          name: 'agentcore-guard-dev-healthcheck-prompt',
+          description: expect.any(String),
+          rate: ['rate(1 day)'],
+          input: { probes: 'all' },
+        },
+      },
+    ]);
+  });
+
+  it('take the prompt schedule from --param promptSchedule', async () => {
+    // Act
+    const events = await params.healthcheckEvents(given({ promptSchedule: 'cron(0 6 ? * MON-FRI *)' }));
+    // Assess
+    expect(events.map((e) => [e.schedule.rate, e.schedule.input])).toEqual([
+      [['rate(1 hour)'], { probes: 'permission' }],
+      [['cron(0 6 ? * MON-FRI *)'], { probes: 'all' }],
+    ]);
+  });
+
+  it.each(['off', 'none', 'Disabled'])(
+    'send no prompt at all with promptSchedule=%s, keeping the hourly permission probe',
+    async (off) => {
+      // Act
+      const events = await params.healthcheckEvents(given({ promptSchedule: off }));
+      // Assess
+      expect(events.map((e) => e.schedule.input)).toEqual([{ probes: 'permission' }]);
+    },
+  );
+
+  it('reject a prompt schedule that is not a schedule expression, saying what it expects', async () => {
+    // Act / Assess
+    await expect(params.healthcheckEvents(given({ promptSchedule: 'daily' }))).rejects.toThrow(
+      '--param promptSchedule="daily" is not valid: expected rate(<n> minutes|hours|days), cron(<expression>), or off.',
+    );
+  });
+});
+
 describe('numeric resolvers', () => {
   it('give the sweep concurrency 4 by default and accept 1 to 99', async () => {
     // Act / Assess
@@ -240,5 +293,23 @@ describe('packaging and the functions', () => {
       // Assess
       expect({ value, packaged }).toEqual({ value, packaged: started });
     }
+  });
+});
+
+describe('the runtime-event pattern resolver', () => {
+  it("matches successful CreateAgentRuntime and UpdateAgentRuntime calls of this account, as CloudTrail's AgentCore events", async () => {
+    // Act
+    const pattern = await params.runtimeEventPattern();
+    // Assess
+    expect(pattern).toEqual({
+      source: ['aws.bedrock-agentcore'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      account: [{ Ref: 'AWS::AccountId' }],
+      detail: {
+        eventSource: ['bedrock-agentcore.amazonaws.com'],
+        eventName: ['CreateAgentRuntime', 'UpdateAgentRuntime'],
+        errorCode: [{ exists: false }],
+      },
+    });
   });
 });

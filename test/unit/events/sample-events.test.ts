@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readRoleEvent } from '../../../src/events/role-event.js';
+import { readRuntimeEvent } from '../../../src/events/runtime-event.js';
 import { isManagedRoleName } from '../../../src/roles/ownership.js';
 import { DEFAULTS } from '../../../src/settings.js';
 
@@ -54,5 +55,24 @@ describe('sample events', () => {
     // Assess
     expect(JSON.parse(decoded)).toEqual(JSON.parse(event.detail.requestParameters.assumeRolePolicyDocument));
     expect(decoded).toContain('bedrock-agentcore.amazonaws.com');
+  });
+});
+
+describe('sample runtime events', () => {
+  it.each([
+    ['create-agent-runtime.json', 'CreateAgentRuntime'],
+    ['update-agent-runtime.json', 'UpdateAgentRuntime'],
+  ])('reads %s as a change to one runtime, in its own region', (file, eventName) => {
+    // Act
+    const read = readRuntimeEvent(sampleEvent(file));
+    // Assess
+    expect(read).toEqual({
+      kind: 'runtime',
+      eventId: expect.any(String),
+      eventName,
+      account: '123456789012',
+      region: 'us-west-2',
+      agentRuntimeId: 'finance_assistant-Xk3mP9qLzT',
+    });
   });
 });

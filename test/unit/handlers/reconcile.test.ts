@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createReconcileHandler, ReconcileFailedError, reconcileDeps } from '../../../handlers/reconcile.js';
+import { createReconcileHandler, ReconcileFailedError, reconcileDeps } from '../../../handlers/reconcile/index.js';
 import { loadConfig } from '../../../src/config.js';
 import { metrics } from '../../../src/observability.js';
 import { describedRole, noSuchEntity, TOOLKIT_PREFIX } from '../../support/iam-fixtures.js';

@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createRemediateHandler, remediateDeps } from '../../../handlers/remediate.js';
+import { createRemediateHandler, remediateDeps } from '../../../handlers/remediate/index.js';
 import { loadConfig } from '../../../src/config.js';
 import { createRoleEvent } from '../../support/events.js';
 import { describedRole, noSuchEntity } from '../../support/iam-fixtures.js';

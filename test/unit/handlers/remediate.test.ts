@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createRemediateHandler, remediateDeps } from '../../../handlers/remediate.js';
+import { createRemediateHandler, remediateDeps } from '../../../handlers/remediate/index.js';
 import type { Notifier } from '../../../src/alerts/notifier.js';
 import type { AlertSubject } from '../../../src/alerts/state.js';
 import { loadConfig } from '../../../src/config.js';

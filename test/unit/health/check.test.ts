@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { Readable } from 'node:stream';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { checkAgentHealth, type HealthDeps } from '../../../src/health/check.js';
+import { checkAgent, checkAgentHealth, type HealthDeps } from '../../../src/health/check.js';
 import type { PermissionReport } from '../../../src/permission/report.js';
 import { seedProbe } from '../../../src/probes/prompt.js';
 import type { RemediationSettings } from '../../../src/remediation/ensure.js';
@@ -125,15 +125,28 @@ describe('the permission probe comes first', () => {
     expect(iamMock.calls()).toHaveLength(0);
   });
 
-  it('leaves out roles it may not look at, and goes to the prompt', async () => {
+  it('asks about a role of any name: a CDK role with a generated name is probed too', async () => {
     // Prepare
+    const cdkRole = 'arn:aws:iam::123456789012:role/MyStack-AgentRuntimeRole1A2B3C-XYZ';
     const permissionProbe = vi.fn(async () => report(false));
-    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
     // Act
-    const result = await checkAgentHealth(target, deps({ permissionProbe, probesRole: () => false }));
+    const result = await checkAgentHealth({ ...target, roleArn: cdkRole }, deps({ permissionProbe }));
     // Assess
-    expect(permissionProbe).not.toHaveBeenCalled();
-    expect(result.verdict).toBe('healthy');
+    expect(permissionProbe).toHaveBeenCalledWith(cdkRole, 'us-west-2');
+    expect(result).toMatchObject({ verdict: 'failing', reason: 'permission-denied', decidedBy: 'permission' });
+  });
+
+  it('never writes to a role that is not ours when self-heal is on: ensureCodeInterpreterPolicy ignores it', async () => {
+    // Prepare
+    const cdkRole = 'arn:aws:iam::123456789012:role/MyStack-AgentRuntimeRole1A2B3C-XYZ';
+    // Act
+    const result = await checkAgentHealth(
+      { ...target, roleArn: cdkRole },
+      deps({ permissionProbe: async () => report(false), selfHeal: { iam: new IAMClient({}), settings } }),
+    );
+    // Assess
+    expect(result.permission).toMatchObject({ status: 'denied', remediation: 'ignored' });
+    expect(iamMock.calls()).toHaveLength(0);
   });
 
   it('does not touch the role when self-heal is off', async () => {
@@ -212,5 +225,97 @@ describe('the prompt', () => {
     // Assess
     const sessionId = agentCore.commandCalls(InvokeAgentRuntimeCommand)[0]?.args[0].input.runtimeSessionId ?? '';
     expect(sessionId.length).toBeGreaterThanOrEqual(33);
+  });
+});
+
+describe('the tiers', () => {
+  it('sends no prompt in a permission run, and gives no verdict when the role is allowed', async () => {
+    // Act
+    const result = await checkAgent(target, deps({ permissionProbe: async () => report(true) }), 'permission');
+    // Assess
+    expect(result).toMatchObject({
+      verdict: 'undecided',
+      promptSkipped: 'permission-only-run',
+      permission: { status: 'allowed' },
+    });
+    expect(agentCore).not.toHaveReceivedCommand(InvokeAgentRuntimeCommand);
+  });
+
+  it('gives the failing verdict in a permission run when the role is denied', async () => {
+    // Act
+    const result = await checkAgent(target, deps({ permissionProbe: async () => report(false) }), 'permission');
+    // Assess
+    expect(result).toMatchObject({ verdict: 'failing', reason: 'permission-denied', decidedBy: 'permission' });
+  });
+
+  it('gives no verdict in a permission run whose probe could not run', async () => {
+    // Prepare
+    const permissionProbe = async (): Promise<PermissionReport> => {
+      throw new Error('not authorized to perform iam:SimulatePrincipalPolicy');
+    };
+    // Act
+    const result = await checkAgent(target, deps({ permissionProbe }), 'permission');
+    // Assess
+    expect(result).toMatchObject({ verdict: 'undecided', permission: { status: 'skipped' } });
+    expect(agentCore).not.toHaveReceivedCommand(InvokeAgentRuntimeCommand);
+  });
+
+  it('sends the prompt in an all run to a runtime that has not opted out', async () => {
+    // Prepare
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
+    const optedOut = vi.fn(async () => false);
+    // Act
+    const result = await checkAgent(target, deps({ permissionProbe: async () => report(true), optedOut }), 'all');
+    // Assess
+    expect(result.verdict).toBe('healthy');
+    expect(optedOut).toHaveBeenCalledWith(target);
+  });
+
+  it('never sends the prompt to a runtime that opted out, even in an all run', async () => {
+    // Act
+    const result = await checkAgent(
+      target,
+      deps({ permissionProbe: async () => report(true), optedOut: async () => true }),
+      'all',
+    );
+    // Assess
+    expect(result).toMatchObject({ verdict: 'undecided', promptSkipped: 'opted-out' });
+    expect(agentCore).not.toHaveReceivedCommand(InvokeAgentRuntimeCommand);
+  });
+
+  it('sends no prompt when the tags cannot be read, since they may forbid it', async () => {
+    // Act
+    const result = await checkAgent(
+      target,
+      deps({
+        optedOut: async () => {
+          throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+        },
+      }),
+      'all',
+    );
+    // Assess
+    expect(result).toMatchObject({ verdict: 'undecided', promptSkipped: 'tags-unreadable' });
+    expect(agentCore).not.toHaveReceivedCommand(InvokeAgentRuntimeCommand);
+  });
+
+  it('reads no tags when the permission probe already failed the agent', async () => {
+    // Prepare
+    const optedOut = vi.fn(async () => false);
+    // Act
+    await checkAgent(target, deps({ permissionProbe: async () => report(false), optedOut }), 'all');
+    // Assess
+    expect(optedOut).not.toHaveBeenCalled();
+  });
+
+  it('sends the prompt whatever the tags when a person asks for the check (verify)', async () => {
+    // Prepare
+    agentCore.on(InvokeAgentRuntimeCommand).resolves(jsonReply(SEED_AFTER) as never);
+    const optedOut = vi.fn(async () => true);
+    // Act
+    const result = await checkAgentHealth(target, deps({ optedOut }));
+    // Assess
+    expect(result.verdict).toBe('healthy');
+    expect(optedOut).not.toHaveBeenCalled();
   });
 });

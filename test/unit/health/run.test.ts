@@ -1,15 +1,19 @@
 import { Readable } from 'node:stream';
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient, GetAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore-control';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { AlertMessage } from '../../../src/alerts/messages.js';
 import {
   type AgentReport,
   AlertDeliveryError,
   assertAlertsDelivered,
   runHealthCheck,
 } from '../../../src/health/run.js';
+import type { PermissionReport } from '../../../src/permission/report.js';
 import { seedProbe } from '../../../src/probes/prompt.js';
 import { SEED_AFTER } from '../../fixtures/seed-transcripts.js';
 import { captureOutput } from '../../support/output.js';
@@ -90,6 +94,132 @@ describe('a run short of time', () => {
       [arn(1), 'healthy'],
       [arn(2), undefined],
     ]);
+  });
+});
+
+describe('a permission-only run and the alert state', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/MyStack-AgentRuntimeRole1A2B3C-XYZ';
+  const allowed: PermissionReport = {
+    roleArn: ROLE,
+    allowed: true,
+    method: 'simulate',
+    decisions: ['StartCodeInterpreterSession', 'InvokeCodeInterpreter', 'StopCodeInterpreterSession'].map((a) => ({
+      action: `bedrock-agentcore:${a}`,
+      decision: 'allowed' as const,
+      matchedStatements: [],
+    })),
+  };
+  /** The agent's alert-state row as the table holds it. */
+  const row = (fields: Record<string, unknown>) => ({
+    Item: marshall({ subject: arn(1), version: 3, lastCheckedAt: '2026-11-29T09:00:00.000Z', ...fields }),
+  });
+  let sent: AlertMessage[];
+  const hourlyRun = () =>
+    runHealthCheck(
+      { agentRuntimeArns: [arn(1)], discoveryRegions: [] },
+      {
+        tier: 'permission',
+        controlClientFor: (region) => new BedrockAgentCoreControlClient({ region }),
+        agentCoreClientFor: (region) => new BedrockAgentCoreClient({ region }),
+        newProbe: seedProbe,
+        timeoutMs: 1_000,
+        permissionProbe: async () => allowed,
+        alerts: {
+          ddb: new DynamoDBClient({}),
+          tableName: 't',
+          publish: async (alert) => {
+            sent.push(alert);
+            return 'm';
+          },
+        },
+      },
+    );
+
+  beforeEach(() => {
+    sent = [];
+    control.on(GetAgentRuntimeCommand).resolves({ status: 'READY', roleArn: ROLE, agentRuntimeName: 'agent1' });
+    ddbMock.on(PutItemCommand).resolves({});
+    ddbMock.on(UpdateItemCommand).resolves({});
+  });
+
+  it('announces no recovery when the agent failed its prompt: an allowed role is not proof it runs code', async () => {
+    // Prepare
+    ddbMock
+      .on(GetItemCommand)
+      .resolves(row({ status: 'failing', reason: 'tool-not-executed', lastObserved: 'tool-not-executed' }));
+    // Act
+    const [report] = await hourlyRun();
+    // Assess
+    expect(report?.result?.verdict).toBe('undecided');
+    expect(report?.alert).toBeUndefined();
+    expect(sent).toEqual([]);
+    expect(ddbMock).not.toHaveReceivedCommand(UpdateItemCommand);
+    expect(ddbMock).not.toHaveReceivedCommand(PutItemCommand);
+  });
+
+  it('records no first "healthy" for an agent it has never seen', async () => {
+    // Prepare
+    ddbMock.on(GetItemCommand).resolves({});
+    // Act
+    const [report] = await hourlyRun();
+    // Assess
+    expect(report?.result?.verdict).toBe('undecided');
+    expect(ddbMock).not.toHaveReceivedCommand(PutItemCommand);
+    expect(ddbMock).not.toHaveReceivedCommand(UpdateItemCommand);
+  });
+
+  it('announces the recovery from a permission-denied failure, decided by the permission probe', async () => {
+    // Prepare
+    ddbMock
+      .on(GetItemCommand)
+      .resolves(row({ status: 'failing', reason: 'permission-denied', lastObserved: 'permission-denied' }));
+    // Act
+    const [report] = await hourlyRun();
+    // Assess
+    expect(report?.result).toMatchObject({ verdict: 'healthy', decidedBy: 'permission' });
+    expect(report?.alert).toMatchObject({ action: 'published', kind: 'recovered' });
+    expect(sent.map((a) => a.subject)).toEqual(['[agentcore-guard] RECOVERED: agent1']);
+  });
+
+  it('announces no recovery when a prompt failed after the permission-denied alert', async () => {
+    // Prepare: announced for the denial, but the last thing seen was the prompt's failure
+    ddbMock
+      .on(GetItemCommand)
+      .resolves(row({ status: 'failing', reason: 'permission-denied', lastObserved: 'timeout' }));
+    // Act
+    const [report] = await hourlyRun();
+    // Assess
+    expect(report?.result?.verdict).toBe('undecided');
+    expect(sent).toEqual([]);
+  });
+
+  it('reports an alert state it could not read, so that the run fails and a possible recovery is decided again', async () => {
+    // Prepare
+    ddbMock.on(GetItemCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    // Act
+    const reports = await hourlyRun();
+    // Assess
+    expect(reports[0]?.alertError).toBe('ProvisionedThroughputExceededException');
+    expect(() => assertAlertsDelivered(reports)).toThrow(AlertDeliveryError);
+  });
+
+  it('runs every agent of a permission run however short the prompt timeout leaves time', async () => {
+    // Prepare: 20 s left, less than one prompt would take
+    // Act
+    const reports = await runHealthCheck(
+      { agentRuntimeArns: [arn(1), arn(2)], discoveryRegions: [] },
+      {
+        tier: 'permission',
+        controlClientFor: (region) => new BedrockAgentCoreControlClient({ region }),
+        agentCoreClientFor: (region) => new BedrockAgentCoreClient({ region }),
+        newProbe: seedProbe,
+        timeoutMs: 120_000,
+        permissionProbe: async () => allowed,
+        remainingMs: () => 20_000,
+      },
+    );
+    // Assess
+    expect(reports.map((r) => r.result?.verdict)).toEqual(['undecided', 'undecided']);
   });
 });
 

@@ -2,13 +2,14 @@ import {
   BedrockAgentCoreControlClient,
   GetAgentRuntimeCommand,
   ListAgentRuntimesCommand,
+  ListTagsForResourceCommand,
   ResourceNotFoundException,
   ThrottlingException,
 } from '@aws-sdk/client-bedrock-agentcore-control';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { resolveTargets } from '../../../src/runtimes/discovery.js';
+import { optedOutOfPromptProbe, resolveTargets } from '../../../src/runtimes/discovery.js';
 import { captureOutput } from '../../support/output.js';
 
 const control = mockClient(BedrockAgentCoreControlClient);
@@ -152,5 +153,52 @@ describe('discovery, one runtime at a time', () => {
     // Assess
     expect(targets).toHaveLength(10);
     expect(mostInFlight).toBe(concurrency);
+  });
+});
+
+describe('the prompt probe opt-out tag', () => {
+  const optedOut = (tags: Record<string, string> | undefined) => {
+    control.on(ListTagsForResourceCommand).resolves({ tags });
+    return optedOutOfPromptProbe(
+      { agentRuntimeArn: ARN_WEST, region: 'us-west-2' },
+      { controlClientFor: (region) => new BedrockAgentCoreControlClient({ region }) },
+    );
+  };
+
+  it.each(['off', 'OFF', ' off ', 'false', 'none', 'disabled'])(
+    'opts the runtime out when it says %j',
+    async (value) => {
+      // Act / Assess
+      expect(await optedOut({ 'agentcore-guard:probe': value })).toBe(true);
+    },
+  );
+
+  it.each([
+    ['no tags', undefined],
+    ['other tags only', { team: 'payments' }],
+    ['the tag on', { 'agentcore-guard:probe': 'on' }],
+    ['another case of the key', { 'AgentCore-Guard:Probe': 'off' }],
+  ])('leaves the runtime in with %s', async (_, tags) => {
+    // Act / Assess
+    expect(await optedOut(tags)).toBe(false);
+  });
+
+  it("asks the runtime's own region for the tags of its ARN", async () => {
+    // Prepare
+    const regions: string[] = [];
+    control.on(ListTagsForResourceCommand).resolves({ tags: {} });
+    // Act
+    await optedOutOfPromptProbe(
+      { agentRuntimeArn: ARN_EU, region: 'eu-central-1' },
+      {
+        controlClientFor: (region) => {
+          regions.push(region);
+          return new BedrockAgentCoreControlClient({ region });
+        },
+      },
+    );
+    // Assess
+    expect(regions).toEqual(['eu-central-1']);
+    expect(control).toHaveReceivedCommandWith(ListTagsForResourceCommand, { resourceArn: ARN_EU });
   });
 });

@@ -1,14 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { AlertNotDeliveredError, lazyNotifier, type Notifier } from '../src/alerts/notifier.js';
-import { createIamClient } from '../src/aws/clients.js';
-import { errorMessage } from '../src/aws/errors.js';
-import { InvocationClock } from '../src/aws/time-budget.js';
-import { type Config, loadConfig } from '../src/config.js';
-import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../src/observability.js';
-import { type RoleAlert, roleAlertSubject } from '../src/remediation/finding-alert.js';
-import { REMEDIATION_STATUSES } from '../src/remediation/outcome.js';
-import { type SweepSummary, sweepRoles } from '../src/remediation/sweep.js';
+import { AlertNotDeliveredError, lazyNotifier, type Notifier } from '../../src/alerts/notifier.js';
+import { createIamClient } from '../../src/aws/clients.js';
+import { errorMessage } from '../../src/aws/errors.js';
+import { InvocationClock } from '../../src/aws/time-budget.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
+import { type RoleAlert, roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
+import { isRoleFinding, REMEDIATION_STATUSES } from '../../src/remediation/outcome.js';
+import { type SweepSummary, sweepRoles } from '../../src/remediation/sweep.js';
 
 export class ReconcileFailedError extends Error {
   override name = 'ReconcileFailedError';
@@ -56,14 +56,8 @@ export function createReconcileHandler(deps: ReconcileDeps): LambdaHandler<unkno
           if (progress.kind === 'listed') {
             logger.info('roles listed', { scanned: progress.scanned, matched: progress.matched });
           }
-          if (progress.kind === 'outcome') {
-            const { outcome } = progress;
-            if (outcome.status === 'untrusted')
-              alerts.push({ problem: 'untrusted', ...outcome, detail: outcome.reason });
-            if (outcome.status === 'unsupported-path') {
-              alerts.push({ problem: 'unsupported-path', ...outcome, detail: outcome.path });
-            }
-          }
+          if (progress.kind === 'outcome' && isRoleFinding(progress.outcome))
+            alerts.push(roleAlertFor(progress.outcome));
           if (progress.kind === 'failure') {
             const { failure } = progress;
             logger.error('role failed', {

@@ -1,16 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { parse } from '@aws-sdk/util-arn-parser';
-import { AlertNotDeliveredError, lazyNotifier, type Notifier } from '../src/alerts/notifier.js';
-import { createIamClient } from '../src/aws/clients.js';
-import { errorMessage, errorName } from '../src/aws/errors.js';
-import { InvocationClock, OutOfTimeError } from '../src/aws/time-budget.js';
-import { type Config, loadConfig } from '../src/config.js';
-import { readRoleEvent } from '../src/events/role-event.js';
-import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../src/observability.js';
-import { ensureCodeInterpreterPolicy } from '../src/remediation/ensure.js';
-import { roleAlertSubject } from '../src/remediation/finding-alert.js';
-import { isRoleFinding, type RemediationOutcome, type RoleFinding } from '../src/remediation/outcome.js';
+import { deliverAlert, lazyNotifier, type Notifier } from '../../src/alerts/notifier.js';
+import { createIamClient } from '../../src/aws/clients.js';
+import { errorMessage, errorName } from '../../src/aws/errors.js';
+import { InvocationClock, OutOfTimeError } from '../../src/aws/time-budget.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { readRoleEvent } from '../../src/events/role-event.js';
+import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
+import { ensureCodeInterpreterPolicy } from '../../src/remediation/ensure.js';
+import { roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
+import { isRoleFinding, type RemediationOutcome, type RoleFinding } from '../../src/remediation/outcome.js';
 
 export type RemediateResult =
   | RemediationOutcome
@@ -84,7 +84,7 @@ export function createRemediateHandler(deps: RemediateDeps): LambdaHandler<unkno
           durationMs: Math.round(performance.now() - started),
         });
         metrics.addMetric(metricName(outcome.status), MetricUnit.Count, 1);
-        if (isRoleFinding(outcome)) await report(outcome, deps.notifier);
+        if (isRoleFinding(outcome)) await deliverAlert(deps.notifier, roleAlertSubject(roleAlertFor(outcome)));
         return outcome;
       } catch (error) {
         const outOfTime = error instanceof OutOfTimeError || clock.outOfTime;
@@ -107,21 +107,3 @@ export function createRemediateHandler(deps: RemediateDeps): LambdaHandler<unkno
 export const handler = onFirstUse(() => createRemediateHandler(remediateDeps()));
 
 const findingDetail = (finding: RoleFinding) => (finding.status === 'untrusted' ? finding.reason : finding.path);
-
-/** One alert per role, through the alert state; a failure to alert fails the invocation, so it is retried. */
-async function report(finding: RoleFinding, notifier: Notifier | undefined): Promise<void> {
-  if (!notifier) return;
-  const outcome = await notifier.notify(
-    roleAlertSubject(
-      finding.status === 'untrusted'
-        ? { problem: 'untrusted', ...finding, detail: finding.reason }
-        : { problem: 'unsupported-path', ...finding, detail: finding.path },
-    ),
-  );
-  if (outcome.action === 'publish-failed') {
-    metrics.addMetric('AlertPublishFailed', MetricUnit.Count, 1);
-    throw new AlertNotDeliveredError(
-      `The alert for ${finding.roleName} could not be published (${outcome.error}); the event is retried.`,
-    );
-  }
-}

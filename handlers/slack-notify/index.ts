@@ -6,11 +6,11 @@ import {
   SlackWebhookError,
   slackPayloadFor,
   snsDeliveries,
-} from '../src/alerts/slack.js';
-import { createSsmClient } from '../src/aws/clients.js';
-import { errorMessage } from '../src/aws/errors.js';
-import { type Config, ConfigError, loadConfig } from '../src/config.js';
-import { type LambdaHandler, logger, observed, onFirstUse } from '../src/observability.js';
+} from '../../src/alerts/slack.js';
+import { createSsmClient } from '../../src/aws/clients.js';
+import { errorMessage } from '../../src/aws/errors.js';
+import { type Config, ConfigError, loadConfig } from '../../src/config.js';
+import { type LambdaHandler, logger, observed, onFirstUse } from '../../src/observability.js';
 
 export interface SlackNotifyDeps {
   config: Config;
