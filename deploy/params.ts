@@ -7,8 +7,12 @@
  * strings, schedules.
  */
 import {
+  AWS_ACCOUNT_PATTERN,
+  CENTRAL_ALERT_TOPIC_ARN_PATTERN,
   EMAIL_PATTERN,
+  KMS_KEY_ARN_PATTERN,
   missingForCustomProbe,
+  ORGANIZATION_ID_PATTERN,
   type ProbeTier,
   runtimeEventPattern as runtimeEventPatternFor,
   DEFAULTS as SETTING_DEFAULTS,
@@ -179,3 +183,35 @@ export const slackWebhookParameterAllowedPattern = async () => emptyOr(SSM_PARAM
  * from (deploy/forwarder-template.ts), with this account's ID filled in by CloudFormation.
  */
 export const runtimeEventPattern = async () => runtimeEventPatternFor({ Ref: 'AWS::AccountId' });
+
+// --- Organization -----------------------------------------------------------------------------------------------------
+
+/** '' for alerts to the stack's own topic. A key without a topic to use it on is a mistake, not a no-op. */
+export async function centralAlertTopicArn(ctx: ResolverContext) {
+  const topic = text(await readParam(ctx, 'centralAlertTopicArn'));
+  const key = await readParam(ctx, 'centralAlertKeyArn');
+  if (key && !topic) {
+    throw new ParamError(
+      'centralAlertKeyArn',
+      key,
+      'no key without --param centralAlertTopicArn (the topic it encrypts)',
+    );
+  }
+  return topic;
+}
+export const centralAlertTopicArnAllowedPattern = async () => emptyOr(CENTRAL_ALERT_TOPIC_ARN_PATTERN);
+export const centralAlertKeyArn = async (ctx: ResolverContext) => text(await readParam(ctx, 'centralAlertKeyArn'));
+export const centralAlertKeyArnAllowedPattern = async () => emptyOr(KMS_KEY_ARN_PATTERN);
+
+/** '' for no audit role. */
+export const auditAdministratorAccount = async (ctx: ResolverContext) =>
+  text(await readParam(ctx, 'auditAdministratorAccount'));
+export const auditAdministratorAccountAllowedPattern = async () => emptyOr(AWS_ACCOUNT_PATTERN);
+export const organizationId = async (ctx: ResolverContext) => text(await readParam(ctx, 'organizationId'));
+export const organizationIdAllowedPattern = async () => emptyOr(ORGANIZATION_ID_PATTERN);
+
+/** The regions the health check searches, as the fleet report reads them from the stack: the stack's own when unset. */
+export async function agentRegionsOutput(ctx: ResolverContext) {
+  const regions = await readParam(ctx, 'agentRegions');
+  return regions.length > 0 ? regions.join(',') : { Ref: 'AWS::Region' };
+}

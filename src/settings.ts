@@ -69,6 +69,18 @@ export const AGENT_RUNTIME_ARN_PATTERN =
 export const SSM_PARAMETER_NAME_PATTERN = /^\/?[A-Za-z0-9_.\-/]{1,1011}$/;
 /** Loose on purpose: SNS sends a confirmation mail; this only catches typos such as a missing "@". */
 export const EMAIL_PATTERN = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+export const AWS_ACCOUNT_PATTERN = /^\d{12}$/;
+export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
+/** An organization's root (`r-…`) or an organizational unit (`ou-…-…`): where `fleet --ou` starts. */
+export const ORGANIZATION_PARENT_PATTERN = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
+/**
+ * The central alerts topic: in us-east-1, where the stack runs and its functions' SNS client publishes (SNS takes a
+ * publish only in the topic's own region).
+ */
+export const CENTRAL_ALERT_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:us-east-1:\d{12}:[\w-]{1,256}$/;
+/** A KMS key by its key ARN (IAM policies cannot name a key by alias). */
+export const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]{1,128}$/;
+export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 
 // --- Defaults and ranges -------------------------------------------------------------------------------------------
 
@@ -98,6 +110,12 @@ export const DEFAULTS = {
   alertReminderHours: 24,
   /** Enough for a burst of new roles; Lambda queues and retries the rest of an asynchronous burst. */
   remediateReservedConcurrency: 5,
+  /** Member accounts the fleet report reads at once (each has its own IAM quota; the caller's network is shared). */
+  fleetConcurrency: 4,
+  /** The audit role of a stack deployed with the default service name and stage: `<service>-<stage>-audit`. */
+  auditRoleName: 'agentcore-guard-dev-audit',
+  /** How far back the fleet report counts the roles each account's functions remediated. */
+  remediatedWindowDays: 7,
 } as const;
 
 export const SWEEP_CONCURRENCY_MAX = 99;
@@ -105,6 +123,9 @@ export const SWEEP_CONCURRENCY_MAX = 99;
 export const PROBE_TIMEOUT_MAX_SECONDS = 600;
 /** Far above any sensible burst, far below an account's concurrency quota. */
 export const RESERVED_CONCURRENCY_MAX = 1000;
+export const FLEET_CONCURRENCY_MAX = 32;
+/** CloudWatch keeps hourly data points for 455 days; a quarter is as far back as the report looks. */
+export const REMEDIATED_WINDOW_MAX_DAYS = 90;
 
 // --- Readers -------------------------------------------------------------------------------------------------------
 
@@ -290,6 +311,48 @@ export const SETTINGS = {
     param: 'slackWebhookParameter',
     env: 'SLACK_WEBHOOK_PARAMETER',
     read: optionalText(SSM_PARAMETER_NAME_PATTERN, 'an SSM parameter name'),
+  }),
+
+  // --- Organization: central alerts and the fleet report's audit role -------------------------------------------
+  /** The administrator account's alerts topic; empty: alerts go to the stack's own topic. */
+  centralAlertTopicArn: setting({
+    param: 'centralAlertTopicArn',
+    read: optionalText(
+      CENTRAL_ALERT_TOPIC_ARN_PATTERN,
+      'an SNS topic ARN in us-east-1 (arn:<partition>:sns:us-east-1:<account>:<name>), or empty',
+    ),
+  }),
+  /** The KMS key that encrypts the central topic, when it is encrypted: the functions need to use it to publish. */
+  centralAlertKeyArn: setting({
+    param: 'centralAlertKeyArn',
+    read: optionalText(
+      KMS_KEY_ARN_PATTERN,
+      'a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), or empty',
+    ),
+  }),
+  /** The account the fleet report runs from; empty: no audit role. */
+  auditAdministratorAccount: setting({
+    param: 'auditAdministratorAccount',
+    read: optionalText(AWS_ACCOUNT_PATTERN, 'a 12-digit AWS account id, or empty'),
+  }),
+  /** When set, the audit role also requires its caller to belong to this organization. */
+  organizationId: setting({
+    param: 'organizationId',
+    read: optionalText(ORGANIZATION_ID_PATTERN, 'an organization id (o-…), or empty'),
+  }),
+  fleetConcurrency: setting({
+    env: 'FLEET_CONCURRENCY',
+    read: wholeNumber(DEFAULTS.fleetConcurrency, FLEET_CONCURRENCY_MAX),
+  }),
+  auditRoleName: setting({
+    env: 'AUDIT_ROLE_NAME',
+    read: (raw) => {
+      const name = blank(raw) ? DEFAULTS.auditRoleName : (raw as string).trim();
+      return ROLE_NAME_PATTERN.test(name) ? ok(name) : expected('an IAM role name (1-64 of letters, digits, +=,.@_-)');
+    },
+  }),
+  remediatedWindowDays: setting({
+    read: wholeNumber(DEFAULTS.remediatedWindowDays, REMEDIATED_WINDOW_MAX_DAYS),
   }),
 } as const;
 

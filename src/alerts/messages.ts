@@ -32,6 +32,8 @@ export interface AlertMessage {
   kind: AlertKind;
   /** The alert state's key: what this alert is about (an agent runtime ARN, a role ARN). */
   about: string;
+  /** Set by `namedForAccount` once the layouts name the account the alert comes from. */
+  account?: string;
   /** Email subject: at most 100 printable ASCII characters (SNS's limit). */
   subject: string;
   /** Plain text for email. */
@@ -147,6 +149,63 @@ export function threadIdFor(arn: string): string {
   const { region, resource } = parse(arn);
   return `agentcore-guard-${region || 'global'}-${resource.replace(/^(runtime|role)\//, '')}`;
 }
+
+/**
+ * The account an alert comes from: that of the ARN it is about (a runtime or a role, as AWS itself described it).
+ * Undefined when `about` is not an ARN with an account.
+ */
+export function accountOf(alert: Pick<AlertMessage, 'about'>): string | undefined {
+  try {
+    const { accountId } = parse(alert.about);
+    return /^\d{12}$/.test(accountId) ? accountId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Names the account in every layout of an alert, so that a reader of a topic many accounts publish to knows whose it
+ * is: a line under the plain text's headline, the chat description, its keywords and context. `leavesAccount` (the
+ * topic is another account's, a central one) puts it in the e-mail subject and the chat thread too: there, two
+ * accounts' roles of one name (the toolkit derives role names from agent names) must not share a thread. On the
+ * account's own topic those two stay as they were, so existing subscribers' filters and threads keep working.
+ */
+export function namedForAccount(
+  alert: AlertMessage,
+  account: string,
+  { leavesAccount }: { leavesAccount: boolean },
+): AlertMessage {
+  if (alert.account === account) return alert;
+  const [headline = '', ...rest] = alert.text.split('\n');
+  const { content, metadata } = alert.chat;
+  return {
+    ...alert,
+    account,
+    subject: leavesAccount
+      ? asciiSubject(
+          alert.subject.startsWith(SUBJECT_TAG)
+            ? `[agentcore-guard ${account}]${alert.subject.slice(SUBJECT_TAG.length)}`
+            : `[${account}] ${alert.subject}`,
+        )
+      : alert.subject,
+    text: [headline, `Account: ${account}`, ...rest].join('\n'),
+    chat: {
+      ...alert.chat,
+      content: {
+        ...content,
+        description: `${content.description}\nAccount: \`${account}\``,
+        keywords: [...(content.keywords ?? []), account],
+      },
+      metadata: {
+        ...metadata,
+        threadId: leavesAccount ? `${metadata.threadId}-${account}` : metadata.threadId,
+        additionalContext: { ...metadata.additionalContext, account },
+      },
+    },
+  };
+}
+
+const SUBJECT_TAG = '[agentcore-guard]';
 
 /** An e-mail subject SNS accepts: printable ASCII, at most 100 characters. */
 export function asciiSubject(s: string): string {

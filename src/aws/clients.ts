@@ -6,6 +6,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Config } from '../config.js';
 import { HOME_REGION } from '../settings.js';
 import { IAM_REQUEST_TIMEOUT_MS, IamRetryStrategy } from './iam-retry.js';
@@ -29,10 +30,11 @@ export function credentialsFor(config: Partial<Pick<Config, 'credentialSource'>>
  */
 export function createIamClient(
   config: Pick<Config, 'region' | 'iamMaxAttempts'> & Partial<Pick<Config, 'credentialSource'>>,
-  options: { budget?: TimeBudget } = {},
+  options: { budget?: TimeBudget; credentials?: AwsCredentialIdentity } = {},
 ): IAMClient {
   return new IAMClient({
-    ...credentialsFor(config),
+    // Another account's role (the fleet report), or the caller's own.
+    ...(options.credentials ? { credentials: options.credentials } : credentialsFor(config)),
     region: config.region,
     maxAttempts: config.iamMaxAttempts,
     retryStrategy: new IamRetryStrategy(config.iamMaxAttempts, { budget: options.budget }),

@@ -1,11 +1,13 @@
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { loadSharedConfigFiles } from '@smithy/core/config';
 import { createSnsClient } from '../aws/alert-clients.js';
 import { createCloudTrailClient, createEventBridgeClient, createIamClient, createStsClient } from '../aws/clients.js';
+import { createOrganizationsClient, type MemberAccountClients, memberAccountClients } from '../aws/fleet-clients.js';
 import { type Config, type ConfigEnvName, ConfigError, loadConfigWithOverrides } from '../config.js';
 import { REGION_PATTERN, SETTINGS } from '../settings.js';
 import { type CliIO, type ErrorContext, type ExitCode, UsageError } from './output.js';
@@ -34,6 +36,9 @@ export interface CliContext {
     eventBridge(region?: string): EventBridgeClient;
     sns(region?: string): SNSClient;
     sts(region?: string): STSClient;
+    organizations(): OrganizationsClient;
+    /** A member account's clients, on the credentials of the role assumed there (the fleet report). */
+    memberAccount(...args: Parameters<typeof memberAccountClients>): MemberAccountClients;
   };
   /** The worst exit code reported wins. */
   exit(code: ExitCode): void;
@@ -61,6 +66,8 @@ export function createContext(io: CliIO): CliContext {
       eventBridge: createEventBridgeClient,
       sns: createSnsClient,
       sts: createStsClient,
+      organizations: createOrganizationsClient,
+      memberAccount: memberAccountClients,
     },
     exit(code) {
       if (code > exitCode) exitCode = code;

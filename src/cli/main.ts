@@ -3,6 +3,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { logger } from '../observability.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerDoctor } from './commands/doctor.js';
+import { register as registerFleet } from './commands/fleet.js';
 import { register as registerPolicy } from './commands/policy.js';
 import { register as registerRemediate } from './commands/remediate.js';
 import { register as registerSweep } from './commands/sweep.js';
@@ -37,6 +38,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSweep(program, ctx);
   registerDoctor(program, ctx);
   registerVerify(program, ctx);
+  registerFleet(program, ctx);
   program.hook('preAction', async (_program, command) => {
     if (callsAws(command)) await ctx.prepareAws();
   });

