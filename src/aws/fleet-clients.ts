@@ -6,13 +6,14 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { createIamClient, IAM_EVENTS_REGION } from './clients.js';
+import { HOME_REGION } from '../settings.js';
+import { createIamClient } from './clients.js';
 
 // The fleet report's clients (the CLI only), in a module of their own so that the functions' bundles never carry
 // Organizations, CloudFormation or CloudWatch.
 
 /** Organizations answers in us-east-1 (its one endpoint in the aws partition). */
-export function createOrganizationsClient(region: string = IAM_EVENTS_REGION): OrganizationsClient {
+export function createOrganizationsClient(region: string = HOME_REGION): OrganizationsClient {
   return new OrganizationsClient({ region });
 }
 
@@ -31,7 +32,7 @@ export function memberAccountClients(
   credentials: AwsCredentialIdentity,
   options: { iamMaxAttempts: number; region?: string },
 ): MemberAccountClients {
-  const region = options.region ?? IAM_EVENTS_REGION;
+  const region = options.region ?? HOME_REGION;
   const control = new Map<string, BedrockAgentCoreControlClient>();
   return {
     iam: createIamClient({ region, iamMaxAttempts: options.iamMaxAttempts }, { credentials }),
