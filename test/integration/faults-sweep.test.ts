@@ -92,6 +92,9 @@ afterAll(async () => {
   await moto?.stop();
 });
 
+// A sweep of every role against the emulator: well under a minute idle, several times that on a busy machine.
+const SWEEP_TIMEOUT_MS = 240_000;
+
 describe('reconcile sweep of 250 roles under 30 % injected IAM faults', () => {
   let first: SweepSummary;
   const outcomes = new Map<string, RemediationStatus>();
@@ -109,7 +112,7 @@ describe('reconcile sweep of 250 roles under 30 % injected IAM faults', () => {
       },
     });
     compliantAfterFirst = await compliantRoles();
-  }, 240_000);
+  }, SWEEP_TIMEOUT_MS);
 
   it('counts and names every role that failed, and accounts for every role', () => {
     // Assess
@@ -135,32 +138,40 @@ describe('reconcile sweep of 250 roles under 30 % injected IAM faults', () => {
     expect(claimed.filter((n) => !compliantAfterFirst.has(n))).toEqual([]);
   });
 
-  it('fixes more roles with each further sweep while the faults go on', async () => {
-    // Prepare: faults on every call now, ListRoles included.
-    proxy.setRates(FAULTS);
-    const iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: settings().iamMaxAttempts });
-    // Act
-    const again = await sweepRoles({ iam, settings: settings() });
-    const compliant = await compliantRoles();
-    // Assess
-    expect(compliant.size).toBeGreaterThan(compliantAfterFirst.size);
-    expect([...compliantAfterFirst].filter((n) => !compliant.has(n))).toEqual([]);
-    expect(again.failed).toBe(ROLE_COUNT - Object.values(again.counts).reduce((a, b) => a + b, 0));
-  });
+  it(
+    'fixes more roles with each further sweep while the faults go on',
+    async () => {
+      // Prepare: faults on every call now, ListRoles included.
+      proxy.setRates(FAULTS);
+      const iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: settings().iamMaxAttempts });
+      // Act
+      const again = await sweepRoles({ iam, settings: settings() });
+      const compliant = await compliantRoles();
+      // Assess
+      expect(compliant.size).toBeGreaterThan(compliantAfterFirst.size);
+      expect([...compliantAfterFirst].filter((n) => !compliant.has(n))).toEqual([]);
+      expect(again.failed).toBe(ROLE_COUNT - Object.values(again.counts).reduce((a, b) => a + b, 0));
+    },
+    SWEEP_TIMEOUT_MS,
+  );
 
-  it('converges once the faults stop: the next sweep leaves every role compliant and fails none', async () => {
-    // Prepare
-    proxy.setRates({});
-    const iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: settings().iamMaxAttempts });
-    // Act
-    const last = await sweepRoles({ iam, settings: settings() });
-    const compliant = await compliantRoles();
-    // Assess
-    expect(last.failed).toBe(0);
-    expect(last.counts.remediated + last.counts.compliant).toBe(ROLE_COUNT);
-    expect(last.counts.compliant).toBeGreaterThanOrEqual(compliantAfterFirst.size);
-    expect(compliant.size).toBe(ROLE_COUNT);
-  });
+  it(
+    'converges once the faults stop: the next sweep leaves every role compliant and fails none',
+    async () => {
+      // Prepare
+      proxy.setRates({});
+      const iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: settings().iamMaxAttempts });
+      // Act
+      const last = await sweepRoles({ iam, settings: settings() });
+      const compliant = await compliantRoles();
+      // Assess
+      expect(last.failed).toBe(0);
+      expect(last.counts.remediated + last.counts.compliant).toBe(ROLE_COUNT);
+      expect(last.counts.compliant).toBeGreaterThanOrEqual(compliantAfterFirst.size);
+      expect(compliant.size).toBe(ROLE_COUNT);
+    },
+    SWEEP_TIMEOUT_MS,
+  );
 });
 
 describe('the reconcile handler under faults', () => {

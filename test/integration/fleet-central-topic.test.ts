@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ALERT_PUBLISHER_ROLES, centralAlertsTemplate } from '../../src/fleet/central-topic.js';
+import { CFN_LINT_TIMEOUT_MS, cfnLint } from '../support/cfn-lint.js';
 import { ORGANIZATION } from '../support/fleet-fixtures.js';
 import {
   evaluate,
@@ -44,28 +43,21 @@ function useKey(request: Omit<PolicyRequest, 'resource'>) {
 }
 
 describe('the central alerts topic template', () => {
-  it('passes cfn-lint', async () => {
-    // Prepare
-    const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-central-'));
-    const file = join(dir, 'central-alerts.json');
-    await writeFile(file, JSON.stringify(centralAlertsTemplate(), null, 2));
-    // Act
-    let result: { code: number; output: string };
-    try {
-      const { stdout, stderr } = await promisify(execFile)('cfn-lint', [file], { timeout: 120_000 });
-      result = { code: 0, output: `${stdout}${stderr}` };
-    } catch (error) {
-      const failed = error as { code?: number | string; stdout?: string; stderr?: string };
-      if (failed.code === 'ENOENT')
-        throw new Error('cfn-lint was not found on PATH. Install it with: pip install cfn-lint');
-      result = { code: Number(failed.code), output: `${failed.stdout}${failed.stderr}` };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-    // Assess
-    expect(result.output).toBe('');
-    expect(result.code).toBe(0);
-  });
+  it(
+    'passes cfn-lint',
+    async () => {
+      // Prepare
+      const dir = await mkdtemp(join(tmpdir(), 'agentcore-guard-central-'));
+      const file = join(dir, 'central-alerts.json');
+      await writeFile(file, JSON.stringify(centralAlertsTemplate(), null, 2));
+      // Act
+      const result = await cfnLint([file]).finally(() => rm(dir, { recursive: true, force: true }));
+      // Assess
+      expect(result.output).toBe('');
+      expect(result.code).toBe(0);
+    },
+    CFN_LINT_TIMEOUT_MS,
+  );
 
   it("lets the member stacks' alerting functions of the organization publish, under a stack of any name", () => {
     // Act

@@ -10,6 +10,7 @@ import { ALERT_PUBLISHER_ROLES } from '../../src/fleet/central-topic.js';
 import { STACK_OUTPUTS, STACK_TAG_KEY } from '../../src/fleet/member-stack.js';
 import { DEFAULTS } from '../../src/settings.js';
 import { ALERT_PUBLISH_FAILED } from '../support/alert-fixtures.js';
+import { CFN_LINT_TIMEOUT_MS, cfnLint } from '../support/cfn-lint.js';
 import {
   type Template as AuditedTemplate,
   evaluate,
@@ -544,23 +545,17 @@ describe('serverless package', () => {
     expect(bundle).not.toMatch(/\b__name\(/);
   });
 
-  it('passes cfn-lint', async () => {
-    // Prepare
-    const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
-
-    // Act
-    let result: RunResult;
-    try {
-      result = await run('cfn-lint', [templatePath], process.env, 120_000);
-    } catch (error) {
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      throw missing ? new Error('cfn-lint was not found on PATH. Install it with: pip install cfn-lint') : error;
-    }
-
-    // Assess
-    expect(result.output).toBe('');
-    expect(result.code).toBe(0);
-  });
+  it(
+    'passes cfn-lint',
+    async () => {
+      // Act
+      const result = await cfnLint([join(outDir, 'cloudformation-template-update-stack.json')]);
+      // Assess
+      expect(result.output).toBe('');
+      expect(result.code).toBe(0);
+    },
+    CFN_LINT_TIMEOUT_MS,
+  );
 });
 
 describe('serverless package outside us-east-1', () => {
