@@ -9,6 +9,7 @@ import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse }
 import { type RoleAlert, roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
 import { isRoleFinding, REMEDIATION_STATUSES } from '../../src/remediation/outcome.js';
 import { type SweepSummary, sweepRoles } from '../../src/remediation/sweep.js';
+import { logPolicyWrite } from '../../src/remediation/write-log.js';
 
 export class ReconcileFailedError extends Error {
   override name = 'ReconcileFailedError';
@@ -56,8 +57,10 @@ export function createReconcileHandler(deps: ReconcileDeps): LambdaHandler<unkno
           if (progress.kind === 'listed') {
             logger.info('roles listed', { scanned: progress.scanned, matched: progress.matched });
           }
-          if (progress.kind === 'outcome' && isRoleFinding(progress.outcome))
-            alerts.push(roleAlertFor(progress.outcome));
+          if (progress.kind === 'outcome') {
+            logPolicyWrite(progress.outcome, { reason: 'sweep', policyName: config.policyName });
+            if (isRoleFinding(progress.outcome)) alerts.push(roleAlertFor(progress.outcome));
+          }
           if (progress.kind === 'failure') {
             const { failure } = progress;
             logger.error('role failed', {

@@ -11,6 +11,7 @@ import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse }
 import { ensureCodeInterpreterPolicy } from '../../src/remediation/ensure.js';
 import { roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
 import { isRoleFinding, type RemediationOutcome, type RoleFinding } from '../../src/remediation/outcome.js';
+import { logPolicyWrite } from '../../src/remediation/write-log.js';
 
 export type RemediateResult =
   | RemediationOutcome
@@ -83,6 +84,7 @@ export function createRemediateHandler(deps: RemediateDeps): LambdaHandler<unkno
           ...(isRoleFinding(outcome) ? { detail: findingDetail(outcome) } : {}),
           durationMs: Math.round(performance.now() - started),
         });
+        logPolicyWrite(outcome, { reason: read.eventName, policyName: config.policyName, eventId: read.eventId });
         metrics.addMetric(metricName(outcome.status), MetricUnit.Count, 1);
         if (isRoleFinding(outcome)) await deliverAlert(deps.notifier, roleAlertSubject(roleAlertFor(outcome)));
         return outcome;

@@ -13,6 +13,7 @@ import { readRuntimeEvent } from '../../src/events/runtime-event.js';
 import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
 import { roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
 import { isRoleFinding } from '../../src/remediation/outcome.js';
+import { logPolicyWrite } from '../../src/remediation/write-log.js';
 import { runtimeRoleAlertSubject } from '../../src/runtime-roles/alert.js';
 import { checkRuntimeRole, type RuntimeRole, type RuntimeRoleCheck } from '../../src/runtime-roles/check.js';
 
@@ -102,6 +103,14 @@ export function createRuntimesHandler(deps: RuntimesDeps): LambdaHandler<unknown
           ...(check.kind === 'not-ours' && check.access.verdict !== 'allowed' ? { access: check.access } : {}),
           durationMs: Math.round(performance.now() - started),
         });
+        if (check.kind === 'prefixed') {
+          logPolicyWrite(check.outcome, {
+            reason: read.eventName,
+            policyName: config.policyName,
+            eventId: read.eventId,
+            agentRuntimeArn: runtime.agentRuntimeArn,
+          });
+        }
         metrics.addMetric(metricName(status), MetricUnit.Count, 1);
         const subject = alertFor(runtime, check, config);
         if (subject) await deliverAlert(deps.notifier, subject);
