@@ -125,6 +125,7 @@ async function reportAll(alerts: RoleAlert[], notifier: Notifier | undefined): P
     try {
       const outcome = await notifier.notify(roleAlertSubject(alert));
       if (outcome.action === 'publish-failed') undelivered++;
+      if (outcome.action === 'published') metrics.addMetric('AlertPublished', MetricUnit.Count, 1);
     } catch (error) {
       logger.error('role alert not recorded', { role: alert.roleName, error: errorMessage(error) });
       undelivered++;

@@ -7,11 +7,12 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRemediateHandler, remediateDeps } from '../../../handlers/remediate/index.js';
 import type { Notifier } from '../../../src/alerts/notifier.js';
 import type { AlertSubject } from '../../../src/alerts/state.js';
 import { loadConfig } from '../../../src/config.js';
+import { metrics } from '../../../src/observability.js';
 import { createRoleEvent, rolePolicyEvent } from '../../support/events.js';
 import { describedRole, noSuchEntity, TOOLKIT_PREFIX } from '../../support/iam-fixtures.js';
 import { lambdaContext } from '../../support/lambda.js';
@@ -140,6 +141,16 @@ describe('remediate handler: a role that is not ours', () => {
       [`role:AROAEXAMPLEROLEID000`, 'failing', 'untrusted'],
     ]);
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+  });
+
+  it('counts the alert SNS took as AlertPublished', async () => {
+    // Prepare
+    iamMock.on(GetRoleCommand).resolves({ Role: describedRole(roleName, { Path: '/team/', Tags: [] }) });
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    // Act
+    await withAlerts(createRoleEvent(roleName), lambdaContext());
+    // Assess
+    expect(addMetric).toHaveBeenCalledWith('AlertPublished', 'Count', 1);
   });
 
   it('answers unsupported-path for a prefixed role at a path, and alerts', async () => {
