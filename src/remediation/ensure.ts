@@ -43,6 +43,11 @@ export interface RemediationDeps {
   budget?: TimeBudget;
   /** Injected so tests need not wait out IAM's eventual consistency. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Told of each write once IAM took it (a put, or our policy's removal from an untrusted role), with the outcome
+   * that carries its change: for a caller that keeps only the status (the health check's self-heal) to log it.
+   */
+  onWrite?: (outcome: RemediationOutcome) => void;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -73,7 +78,11 @@ export async function ensureCodeInterpreterPolicy(ref: RoleRef, deps: Remediatio
   const desired = buildPolicyDocument(settings.policyProfile, arn, { customInterpreters: settings.customInterpreters });
   const current = await getInlinePolicy(iam, roleName, policyName);
   const trust = assessTrust(role.AssumeRolePolicyDocument, arn.account);
-  if (!trust.trusted) return untrusted(identity, trust.reason, current, arn, deps);
+  if (!trust.trusted) {
+    const finding = await untrusted(identity, trust.reason, current, arn, deps);
+    if (finding.removed) deps.onWrite?.(finding);
+    return finding;
+  }
   if (current && samePolicy(current, desired)) return { status: 'compliant', roleName, policyName };
 
   // A listing has no tags: the exclusion tag is read from IAM before any write.
@@ -98,7 +107,9 @@ export async function ensureCodeInterpreterPolicy(ref: RoleRef, deps: Remediatio
     name: 'inlineQuotaIsNotThrottling',
   });
   await iam.send(put);
-  return { status: 'remediated', roleName, policyName, previous, change };
+  const written: RemediationOutcome = { status: 'remediated', roleName, policyName, previous, change };
+  deps.onWrite?.(written);
+  return written;
 }
 
 /**
@@ -112,7 +123,7 @@ async function untrusted(
   current: PolicyDocument | undefined,
   arn: RoleArnParts,
   { iam, settings }: RemediationDeps,
-): Promise<RoleFinding> {
+): Promise<Extract<RoleFinding, { status: 'untrusted' }>> {
   const ours =
     current !== undefined &&
     POLICY_PROFILES.flatMap((profile) => [
