@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { parseRoleArn } from '../../aws/arn.js';
+import { errorName } from '../../aws/errors.js';
 import {
   type RuntimeSurvey,
   type SurveyedRegion,
@@ -82,7 +83,7 @@ function progressReporter(io: CliIO, json: boolean, regionCount: number) {
           io.stderr,
           'runtimes' in result
             ? `listed ${result.region}: ${result.runtimes} runtime${result.runtimes === 1 ? '' : 's'}`
-            : `could not list ${result.region}: ${describeError(result.cause).message}`,
+            : `could not list ${result.region}: ${regionProblem(result)}`,
         );
       } else {
         const { runtime } = p;
@@ -189,6 +190,26 @@ export function register(program: Command, ctx: CliContext): void {
     });
 }
 
+/**
+ * Why a region could not be listed, for a person. Two answers mean something else for one region among others than
+ * for the whole command: a token refused there (an opt-in region not enabled for the account), and a host name that
+ * does not resolve (AgentCore not offered there).
+ */
+function regionProblem(failed: Extract<SurveyedRegion, { error: string }>): string {
+  const { cause, region } = failed;
+  const name = errorName(cause) ?? '';
+  const code =
+    (cause as { code?: unknown; cause?: { code?: unknown } } | undefined)?.code ??
+    (cause as { cause?: { code?: unknown } })?.cause?.code;
+  if (name === 'UnrecognizedClientException' || name === 'InvalidClientTokenId') {
+    return `${region} refused the credentials (${name}: ${failed.error}): the region may not be enabled for this account (enable opt-in regions first), or these credentials are not valid there.`;
+  }
+  if (code === 'ENOTFOUND' || /\bENOTFOUND\b/.test(failed.error)) {
+    return `no AgentCore endpoint resolves for ${region} (ENOTFOUND): AgentCore may not be offered there; drop the region or check the network.`;
+  }
+  return describeError(cause).message;
+}
+
 const roleNameOf = (runtime: SurveyedRuntime): string | undefined => {
   if (!runtime.roleArn) return undefined;
   try {
@@ -264,7 +285,7 @@ function renderSurvey(survey: RuntimeSurvey, cli: string): string {
     lines.push('', 'To look at:');
     for (const r of problems) lines.push(`  ${r.agentRuntimeName} (${r.region}): ${problemLine(r, cli)}`);
     for (const r of failedRegions) {
-      lines.push(`  ${r.region}: its runtimes could not be listed: ${describeError(r.cause).message}`);
+      lines.push(`  ${r.region}: its runtimes could not be listed: ${regionProblem(r)}`);
     }
   }
   const notOurs = survey.runtimes.filter((r) => r.ownership && !r.ownership.ours && r.access.verdict === 'allowed');
