@@ -24,9 +24,8 @@ import {
   type InlinePolicySizes,
   policySize,
 } from '../policy/size.js';
-import { isExcluded, isManagedRoleName, ROLE_PATH } from '../roles/ownership.js';
+import { assessOwnership, isExcluded, isManagedRoleName } from '../roles/ownership.js';
 import type { RoleRef } from '../roles/role.js';
-import { assessTrust } from '../roles/trust.js';
 import { POLICY_PROFILES } from '../settings.js';
 import type { RemediationOutcome, RoleFinding } from './outcome.js';
 
@@ -73,13 +72,16 @@ export async function ensureCodeInterpreterPolicy(ref: RoleRef, deps: Remediatio
   if (!role) return { status: 'role-not-found', roleName, waitedMs };
   const arn = parseRoleArn(role.Arn ?? '');
   const identity = { roleName, roleArn: role.Arn ?? '', roleId: role.RoleId ?? '' };
-  if (arn.path !== ROLE_PATH) return { status: 'unsupported-path', ...identity, path: arn.path };
+  const ownership = assessOwnership({ ...role, RoleName: roleName }, settings.rolePrefixes);
+  if (!ownership.ours && ownership.because === 'unsupported-path') {
+    return { status: 'unsupported-path', ...identity, path: arn.path };
+  }
 
   const desired = buildPolicyDocument(settings.policyProfile, arn, { customInterpreters: settings.customInterpreters });
   const current = await getInlinePolicy(iam, roleName, policyName);
-  const trust = assessTrust(role.AssumeRolePolicyDocument, arn.account);
-  if (!trust.trusted) {
-    const finding = await untrusted(identity, trust.reason, current, arn, deps);
+  // The name was checked above: what is left to fail is the trust gate.
+  if (!ownership.ours) {
+    const finding = await untrusted(identity, ownership.reason, current, arn, deps);
     if (finding.removed) deps.onWrite?.(finding);
     return finding;
   }
