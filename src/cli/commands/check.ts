@@ -235,7 +235,7 @@ function writeReport(out: NodeJS.WritableStream, report: PermissionReport): void
     report.method === 'simulate'
       ? "IAM's policy simulator"
       : report.fallbackReason
-        ? `local evaluation (simulation unavailable: ${report.fallbackReason})`
+        ? `local evaluation (IAM's policy simulator unavailable: ${report.fallbackReason})`
         : 'local evaluation (--offline)';
   writeLine(out, `Method: ${how}`);
   writeLine(out);
