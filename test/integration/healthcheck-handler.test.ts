@@ -76,6 +76,8 @@ describe('the healthcheck handler end to end', () => {
   let handler: () => Promise<HealthCheckSummary>;
 
   beforeAll(async () => {
+    // Whatever other blocks left in the fake (tests run in any order): this block's agent is the only one.
+    fake.reset();
     await moto.reset();
     ({ topicArn, queueUrl } = await createAlertInfrastructure({ table: TABLE }));
     // The agent's execution role, as the toolkit leaves it, plus our policy: the agent starts out able to run code.
