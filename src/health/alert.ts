@@ -154,7 +154,7 @@ function stepsFor(kind: AlertKind, result: HealthResult): string[] {
             verify,
           ]
         : [
-            'Give the execution role Code Interpreter access: deploy agentcore-guard with selfHeal=true, or apply the policy by hand (README, "Policy profiles").',
+            'Give the execution role Code Interpreter access: deploy agentcore-guard with selfHeal=true, or apply the policy by hand (`npx agentcore-guard policy` prints it).',
             decision?.remediation
               ? `Self-heal answered ${decision.remediation}: check the role's prefix and its agentcore-guard:exclude tag.`
               : verify,
