@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStackSetCommand } from '@aws-sdk/client-cloudformation';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -49,7 +51,7 @@ import { useMoto } from '../support/use-moto.js';
  *   accounts without one), so a member's access is not proven here, only that each function got the staged bytes.
  */
 
-useMoto();
+const moto = useMoto();
 const REGIONS = 'us-east-1,eu-west-1';
 /** moto's default account: the administrator. */
 const ADMINISTRATOR = '123456789012';
@@ -128,6 +130,32 @@ async function credentialsIn(account: string): Promise<AwsCredentialIdentity> {
     secretAccessKey: c?.SecretAccessKey ?? '',
     sessionToken: c?.SessionToken,
   };
+}
+
+/** The org command, run as `npm run org -- …` runs it, against the emulator. */
+function org(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/org.ts', ...args], {
+    cwd: root,
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_SESSION_TOKEN: 'testing',
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 const s3 = () => new S3Client({ forcePathStyle: true });
@@ -288,5 +316,42 @@ describe('the organization rollout against moto', () => {
     ]);
     const { StackSet } = await cfn.send(new DescribeStackSetCommand({ StackSetName: 'agentcore-guard-dev' }));
     expect(StackSet?.TemplateBody).toBe(text);
+  });
+
+  it("stages, deploys to an OU and shows each account's instances through `npm run org`, as a person runs it", async () => {
+    // Prepare
+    const { ou, organizationId, accounts } = await organization();
+    const { dir } = await release(organizationId);
+
+    // Act
+    const staged = await org(['stage', '--dir', dir]);
+    const deployed = await org(['deploy', '--ou', ou, '--dir', dir]);
+    const status = await org(['status', '--dir', dir]);
+
+    // Assess
+    expect(staged).toMatchObject({ code: 0, stderr: '' });
+    expect(staged.stdout).toMatch(/Artifact bucket \S+ \(us-east-1\): created\./);
+    expect(deployed).toMatchObject({ code: 0, stderr: '' });
+    expect(deployed.stdout).toContain('agentcore-guard-dev: CreateStackInstances SUCCEEDED');
+    expect(status.code).toBe(0);
+    for (const account of accounts) {
+      expect(status.stdout).toMatch(new RegExp(`${account}\\s+us-east-1\\s+-\\s+CURRENT`));
+      expect(status.stdout).toMatch(new RegExp(`${account}\\s+eu-west-1\\s+-\\s+CURRENT`));
+    }
+  });
+
+  it('refuses a deploy without --ou before calling AWS, with exit code 2', async () => {
+    // Prepare
+    const { dir } = await release('o-exampleorg1');
+
+    // Act
+    const result = await org(['deploy', '--dir', dir]);
+
+    // Assess
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'org: deploy needs --ou <ou-id,…>: the OUs (or root r-…) whose accounts get the stack.\n',
+    });
   });
 });
