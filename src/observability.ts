@@ -47,6 +47,23 @@ export function metricName(status: string): string {
   return status.replace(/(?:^|-)([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/**
+ * A notifier that also counts each alert SNS took (`AlertPublished`), beside the `AlertPublishFailed` its callers
+ * count: the dashboard's alerts sent, for the functions that alert through a notifier (remediate, reconcile, runtimes).
+ */
+export function countingPublished<S, O extends { action: string }>(
+  notifier: { notify(subject: S): Promise<O> } | undefined,
+): { notify(subject: S): Promise<O> } | undefined {
+  if (!notifier) return undefined;
+  return {
+    async notify(subject) {
+      const outcome = await notifier.notify(subject);
+      if (outcome.action === 'published') metrics.addMetric('AlertPublished', MetricUnit.Count, 1);
+      return outcome;
+    },
+  };
+}
+
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
 /**

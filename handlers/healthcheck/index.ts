@@ -15,6 +15,8 @@ import { type AgentReport, assertAlertsDelivered, runHealthCheck } from '../../s
 import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
 import { permissionProbeFor } from '../../src/permission/check.js';
 import { buildProbe } from '../../src/probes/prompt.js';
+import type { RemediationDeps } from '../../src/remediation/ensure.js';
+import { logPolicyWrite } from '../../src/remediation/write-log.js';
 import { optedOutOfPromptProbe } from '../../src/runtimes/discovery.js';
 import type { ProbeTier } from '../../src/settings.js';
 
@@ -78,6 +80,14 @@ export function createHealthCheckHandler(
   if (!config.alerts.stateTable || !alertTopicArn) {
     logger.warn('alerts disabled', { reason: 'ALERT_STATE_TABLE or ALERT_TOPIC_ARN not set', verdictsOnly: true });
   }
+  // The run keeps only a self-heal's status: each write is logged, with its change, as IAM takes it.
+  const selfHeal: RemediationDeps | undefined = health.selfHeal
+    ? {
+        iam,
+        settings: config,
+        onWrite: (outcome) => logPolicyWrite(outcome, { reason: 'self-heal', policyName: config.policyName }),
+      }
+    : undefined;
   return observed(async (event, context) => {
     const input = readRunInput(event);
     if (input.kind === 'malformed') {
@@ -99,7 +109,7 @@ export function createHealthCheckHandler(
         // Every runtime's role, whatever it is called (read-only); self-heal writes only to roles that are ours.
         permissionProbe: permissionProbeFor(iam),
         optedOut: (target) => optedOutOfPromptProbe(target, { controlClientFor: deps.controlClientFor }),
-        selfHeal: health.selfHeal ? { iam, settings: config } : undefined,
+        selfHeal,
         alerts:
           config.alerts.stateTable && alertTopicArn
             ? {

@@ -9,6 +9,7 @@ import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse }
 import { type RoleAlert, roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
 import { isRoleFinding, REMEDIATION_STATUSES } from '../../src/remediation/outcome.js';
 import { type SweepSummary, sweepRoles } from '../../src/remediation/sweep.js';
+import { logPolicyWrite } from '../../src/remediation/write-log.js';
 
 export class ReconcileFailedError extends Error {
   override name = 'ReconcileFailedError';
@@ -56,8 +57,10 @@ export function createReconcileHandler(deps: ReconcileDeps): LambdaHandler<unkno
           if (progress.kind === 'listed') {
             logger.info('roles listed', { scanned: progress.scanned, matched: progress.matched });
           }
-          if (progress.kind === 'outcome' && isRoleFinding(progress.outcome))
-            alerts.push(roleAlertFor(progress.outcome));
+          if (progress.kind === 'outcome') {
+            logPolicyWrite(progress.outcome, { reason: 'sweep', policyName: config.policyName });
+            if (isRoleFinding(progress.outcome)) alerts.push(roleAlertFor(progress.outcome));
+          }
           if (progress.kind === 'failure') {
             const { failure } = progress;
             logger.error('role failed', {
@@ -122,6 +125,7 @@ async function reportAll(alerts: RoleAlert[], notifier: Notifier | undefined): P
     try {
       const outcome = await notifier.notify(roleAlertSubject(alert));
       if (outcome.action === 'publish-failed') undelivered++;
+      if (outcome.action === 'published') metrics.addMetric('AlertPublished', MetricUnit.Count, 1);
     } catch (error) {
       logger.error('role alert not recorded', { role: alert.roleName, error: errorMessage(error) });
       undelivered++;

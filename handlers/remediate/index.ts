@@ -7,10 +7,19 @@ import { errorMessage, errorName } from '../../src/aws/errors.js';
 import { InvocationClock, OutOfTimeError } from '../../src/aws/time-budget.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { readRoleEvent } from '../../src/events/role-event.js';
-import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
+import {
+  countingPublished,
+  type LambdaHandler,
+  logger,
+  metricName,
+  metrics,
+  observed,
+  onFirstUse,
+} from '../../src/observability.js';
 import { ensureCodeInterpreterPolicy } from '../../src/remediation/ensure.js';
 import { roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
 import { isRoleFinding, type RemediationOutcome, type RoleFinding } from '../../src/remediation/outcome.js';
+import { logPolicyWrite } from '../../src/remediation/write-log.js';
 
 export type RemediateResult =
   | RemediationOutcome
@@ -47,6 +56,7 @@ export function remediateDeps(config: Config = loadConfig()): RemediateDeps {
  */
 export function createRemediateHandler(deps: RemediateDeps): LambdaHandler<unknown, RemediateResult> {
   const { config, iam, clock } = deps;
+  const notifier = countingPublished(deps.notifier);
   return observed(
     async (event, context) => {
       const read = readRoleEvent(event);
@@ -83,8 +93,9 @@ export function createRemediateHandler(deps: RemediateDeps): LambdaHandler<unkno
           ...(isRoleFinding(outcome) ? { detail: findingDetail(outcome) } : {}),
           durationMs: Math.round(performance.now() - started),
         });
+        logPolicyWrite(outcome, { reason: read.eventName, policyName: config.policyName, eventId: read.eventId });
         metrics.addMetric(metricName(outcome.status), MetricUnit.Count, 1);
-        if (isRoleFinding(outcome)) await deliverAlert(deps.notifier, roleAlertSubject(roleAlertFor(outcome)));
+        if (isRoleFinding(outcome)) await deliverAlert(notifier, roleAlertSubject(roleAlertFor(outcome)));
         return outcome;
       } catch (error) {
         const outOfTime = error instanceof OutOfTimeError || clock.outOfTime;

@@ -10,9 +10,18 @@ import { errorMessage, errorName } from '../../src/aws/errors.js';
 import { InvocationClock, OutOfTimeError } from '../../src/aws/time-budget.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { readRuntimeEvent } from '../../src/events/runtime-event.js';
-import { type LambdaHandler, logger, metricName, metrics, observed, onFirstUse } from '../../src/observability.js';
+import {
+  countingPublished,
+  type LambdaHandler,
+  logger,
+  metricName,
+  metrics,
+  observed,
+  onFirstUse,
+} from '../../src/observability.js';
 import { roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-alert.js';
 import { isRoleFinding } from '../../src/remediation/outcome.js';
+import { logPolicyWrite } from '../../src/remediation/write-log.js';
 import { runtimeRoleAlertSubject } from '../../src/runtime-roles/alert.js';
 import { checkRuntimeRole, type RuntimeRole, type RuntimeRoleCheck } from '../../src/runtime-roles/check.js';
 
@@ -52,6 +61,7 @@ export function runtimesDeps(config: Config = loadConfig()): RuntimesDeps {
  */
 export function createRuntimesHandler(deps: RuntimesDeps): LambdaHandler<unknown, RuntimesResult> {
   const { config, iam, clock } = deps;
+  const notifier = countingPublished(deps.notifier);
   return observed(
     async (event, context) => {
       const read = readRuntimeEvent(event);
@@ -102,9 +112,17 @@ export function createRuntimesHandler(deps: RuntimesDeps): LambdaHandler<unknown
           ...(check.kind === 'not-ours' && check.access.verdict !== 'allowed' ? { access: check.access } : {}),
           durationMs: Math.round(performance.now() - started),
         });
+        if (check.kind === 'prefixed') {
+          logPolicyWrite(check.outcome, {
+            reason: read.eventName,
+            policyName: config.policyName,
+            eventId: read.eventId,
+            agentRuntimeArn: runtime.agentRuntimeArn,
+          });
+        }
         metrics.addMetric(metricName(status), MetricUnit.Count, 1);
         const subject = alertFor(runtime, check, config);
-        if (subject) await deliverAlert(deps.notifier, subject);
+        if (subject) await deliverAlert(notifier, subject);
         return { status: 'checked', runtime, check };
       } catch (error) {
         const outOfTime = error instanceof OutOfTimeError || clock.outOfTime;

@@ -1,3 +1,4 @@
+import type { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -6,17 +7,26 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { loadSharedConfigFiles } from '@smithy/core/config';
 import { createSnsClient } from '../aws/alert-clients.js';
-import { createCloudTrailClient, createEventBridgeClient, createIamClient, createStsClient } from '../aws/clients.js';
+import {
+  agentCoreControlClientFor,
+  createCloudTrailClient,
+  createEventBridgeClient,
+  createIamClient,
+  createStsClient,
+} from '../aws/clients.js';
 import { createOrganizationsClient, type MemberAccountClients, memberAccountClients } from '../aws/fleet-clients.js';
 import { type Config, type ConfigEnvName, ConfigError, loadConfigWithOverrides } from '../config.js';
 import { REGION_PATTERN, SETTINGS } from '../settings.js';
 import { type CliIO, type ErrorContext, type ExitCode, UsageError } from './output.js';
 
+/** The environment variables a flag may stand in for: the CLI's settings, and the regions agents run in. */
+export type OverridableName = ConfigEnvName | 'AGENT_REGIONS';
+
 /** Flag values that override the environment's settings (undefined: keep the environment's). */
-export type SettingOverrides = Partial<Record<ConfigEnvName, string | undefined>>;
+export type SettingOverrides = Partial<Record<OverridableName, string | undefined>>;
 
 /** The flag a command has for a setting, e.g. `{ POLICY_PROFILE: '--profile' }`: what its errors may name. */
-export type SettingFlagNames = Partial<Record<ConfigEnvName, string>>;
+export type SettingFlagNames = Partial<Record<OverridableName, string>>;
 
 /** What every command gets: where to write, settings, AWS clients, and how to report its exit code. */
 export interface CliContext {
@@ -39,6 +49,8 @@ export interface CliContext {
     organizations(): OrganizationsClient;
     /** A member account's clients, on the credentials of the role assumed there (the fleet report). */
     memberAccount(...args: Parameters<typeof memberAccountClients>): MemberAccountClients;
+    /** AgentCore's control plane is regional: one client per region. */
+    agentCoreControl(region: string): BedrockAgentCoreControlClient;
   };
   /** The worst exit code reported wins. */
   exit(code: ExitCode): void;
@@ -68,6 +80,7 @@ export function createContext(io: CliIO): CliContext {
       sts: createStsClient,
       organizations: createOrganizationsClient,
       memberAccount: memberAccountClients,
+      agentCoreControl: agentCoreControlClientFor,
     },
     exit(code) {
       if (code > exitCode) exitCode = code;
@@ -84,6 +97,8 @@ export interface SettingFlags {
   profile?: string;
   policyName?: string;
   dryRun?: boolean;
+  /** `--custom-interpreters` true, `--no-custom-interpreters` false, neither undefined. */
+  customInterpreters?: boolean;
 }
 
 export function overridesFrom(flags: SettingFlags): SettingOverrides {
@@ -92,6 +107,7 @@ export function overridesFrom(flags: SettingFlags): SettingOverrides {
     POLICY_PROFILE: flags.profile,
     POLICY_NAME: flags.policyName,
     DRY_RUN: flags.dryRun ? 'true' : undefined,
+    CUSTOM_INTERPRETERS: flags.customInterpreters === undefined ? undefined : String(flags.customInterpreters),
   };
 }
 
@@ -100,7 +116,7 @@ export function overridesFrom(flags: SettingFlags): SettingOverrides {
  * variable and the flag this command has for it.
  */
 function cliConfig(overrides: SettingOverrides, flags: SettingFlagNames, env: NodeJS.ProcessEnv): Config {
-  for (const [name, value] of Object.entries(overrides) as [ConfigEnvName, string | undefined][]) {
+  for (const [name, value] of Object.entries(overrides) as [OverridableName, string | undefined][]) {
     if (value === undefined) continue;
     const problem = settingProblem(name, value);
     if (problem) throw new UsageError(`${flags[name] ?? name} "${value}" is not valid: ${problem}.`);
@@ -152,7 +168,7 @@ function environmentProblem(
   env: NodeJS.ProcessEnv,
 ): string {
   const bad = SETTING_VARIABLES.filter(
-    (name) => overrides[name as ConfigEnvName] === undefined && env[name] !== undefined,
+    (name) => overrides[name as OverridableName] === undefined && env[name] !== undefined,
   ).flatMap((name) => {
     const problem = settingProblem(name, env[name] as string);
     return problem ? [{ name, problem }] : [];
@@ -164,7 +180,7 @@ function environmentProblem(
       : error.message.replace(/ Fix the environment.*$/, '');
   }
   const problems = bad.map(({ name, problem }) => `${name}=${JSON.stringify(env[name])} is not valid: ${problem}`);
-  const fixes = bad.map(({ name }) => fixHint(name, flags[name as ConfigEnvName]));
+  const fixes = bad.map(({ name }) => fixHint(name, flags[name as OverridableName]));
   return `${problems.join('; ')}. ${fixes.join('; ')}.`;
 }
 

@@ -6,6 +6,7 @@ import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerFleet } from './commands/fleet.js';
 import { register as registerPolicy } from './commands/policy.js';
 import { register as registerRemediate } from './commands/remediate.js';
+import { register as registerRuntimes } from './commands/runtimes.js';
 import { register as registerSweep } from './commands/sweep.js';
 import { register as registerVerify } from './commands/verify.js';
 import { type CliContext, createContext } from './context.js';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerCheck(program, ctx);
   registerRemediate(program, ctx);
   registerSweep(program, ctx);
+  registerRuntimes(program, ctx);
   registerDoctor(program, ctx);
   registerVerify(program, ctx);
   registerFleet(program, ctx);

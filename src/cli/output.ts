@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { InvalidRoleArnError } from '../aws/arn.js';
+import { InvalidAgentRuntimeArnError, InvalidRoleArnError } from '../aws/arn.js';
 import { errorMessage, errorName } from '../aws/errors.js';
 import { ConfigError } from '../config.js';
 import { RoleNotFoundError } from '../permission/report.js';
@@ -110,6 +110,7 @@ export function describeError(error: unknown, context: ErrorContext = {}): { exi
     error instanceof UsageError ||
     error instanceof ConfigError ||
     error instanceof InvalidRoleArnError ||
+    error instanceof InvalidAgentRuntimeArnError ||
     error instanceof InvalidConcurrencyError ||
     error instanceof RoleNotFoundError
   ) {

@@ -1,6 +1,6 @@
 import { type IAMClient, paginateSimulatePrincipalPolicy } from '@aws-sdk/client-iam';
 import { parseRoleArn, type RoleArnParts } from '../aws/arn.js';
-import { errorMessage, errorName } from '../aws/errors.js';
+import { errorName } from '../aws/errors.js';
 import { MANAGED_INTERPRETER_ACTIONS } from '../policy/profiles.js';
 import { type ActionDecision, managedInterpreterArn, type PermissionReport, permissionReport } from './report.js';
 
@@ -38,12 +38,22 @@ export async function checkCodeInterpreterPermissions(
   } catch (error) {
     if (mode === 'simulate' || !isSimulationUnavailable(error)) throw error;
     const report = await evaluateWithLocalSimulator(roleArn, role, region, deps.iam);
-    return { ...report, fallbackReason: `${errorName(error) ?? 'Error'}: ${firstLine(errorMessage(error))}` };
+    return { ...report, fallbackReason: whySimulationIsUnavailable(error) };
   }
 }
 
-function firstLine(text: string): string {
-  return text.split('\n', 1)[0] ?? text;
+/**
+ * Why IAM's simulator did not answer, as a person would say it. An emulator's HTML error page reaches the SDK as an
+ * XML parse error: that text means nothing to an operator, so only its HTTP status is kept.
+ */
+export function whySimulationIsUnavailable(error: unknown): string {
+  const name = errorName(error) ?? '';
+  if (name.startsWith('AccessDenied')) {
+    return 'this identity may not call iam:SimulatePrincipalPolicy; grant it to see what IAM itself decides';
+  }
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const answered = status === undefined ? name || 'an error' : `HTTP ${status}`;
+  return `the IAM endpoint answered SimulatePrincipalPolicy with ${answered}; an emulator such as moto does not implement it`;
 }
 
 /**

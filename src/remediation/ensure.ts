@@ -24,9 +24,8 @@ import {
   type InlinePolicySizes,
   policySize,
 } from '../policy/size.js';
-import { isExcluded, isManagedRoleName, ROLE_PATH } from '../roles/ownership.js';
+import { assessOwnership, isExcluded, isManagedRoleName } from '../roles/ownership.js';
 import type { RoleRef } from '../roles/role.js';
-import { assessTrust } from '../roles/trust.js';
 import { POLICY_PROFILES } from '../settings.js';
 import type { RemediationOutcome, RoleFinding } from './outcome.js';
 
@@ -43,6 +42,11 @@ export interface RemediationDeps {
   budget?: TimeBudget;
   /** Injected so tests need not wait out IAM's eventual consistency. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Told of each write once IAM took it (a put, or our policy's removal from an untrusted role), with the outcome
+   * that carries its change: for a caller that keeps only the status (the health check's self-heal) to log it.
+   */
+  onWrite?: (outcome: RemediationOutcome) => void;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -68,12 +72,19 @@ export async function ensureCodeInterpreterPolicy(ref: RoleRef, deps: Remediatio
   if (!role) return { status: 'role-not-found', roleName, waitedMs };
   const arn = parseRoleArn(role.Arn ?? '');
   const identity = { roleName, roleArn: role.Arn ?? '', roleId: role.RoleId ?? '' };
-  if (arn.path !== ROLE_PATH) return { status: 'unsupported-path', ...identity, path: arn.path };
+  const ownership = assessOwnership({ ...role, RoleName: roleName }, settings.rolePrefixes);
+  if (!ownership.ours && ownership.because === 'unsupported-path') {
+    return { status: 'unsupported-path', ...identity, path: arn.path };
+  }
 
   const desired = buildPolicyDocument(settings.policyProfile, arn, { customInterpreters: settings.customInterpreters });
   const current = await getInlinePolicy(iam, roleName, policyName);
-  const trust = assessTrust(role.AssumeRolePolicyDocument, arn.account);
-  if (!trust.trusted) return untrusted(identity, trust.reason, current, arn, deps);
+  // The name was checked above: what is left to fail is the trust gate.
+  if (!ownership.ours) {
+    const finding = await untrusted(identity, ownership.reason, current, arn, deps);
+    if (finding.removed) deps.onWrite?.(finding);
+    return finding;
+  }
   if (current && samePolicy(current, desired)) return { status: 'compliant', roleName, policyName };
 
   // A listing has no tags: the exclusion tag is read from IAM before any write.
@@ -98,7 +109,9 @@ export async function ensureCodeInterpreterPolicy(ref: RoleRef, deps: Remediatio
     name: 'inlineQuotaIsNotThrottling',
   });
   await iam.send(put);
-  return { status: 'remediated', roleName, policyName, previous, change };
+  const written: RemediationOutcome = { status: 'remediated', roleName, policyName, previous, change };
+  deps.onWrite?.(written);
+  return written;
 }
 
 /**
@@ -112,7 +125,7 @@ async function untrusted(
   current: PolicyDocument | undefined,
   arn: RoleArnParts,
   { iam, settings }: RemediationDeps,
-): Promise<RoleFinding> {
+): Promise<Extract<RoleFinding, { status: 'untrusted' }>> {
   const ours =
     current !== undefined &&
     POLICY_PROFILES.flatMap((profile) => [

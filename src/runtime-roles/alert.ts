@@ -33,7 +33,7 @@ export function runtimeRoleAlertSubject(finding: RuntimeRoleFinding): AlertSubje
 export function formatRuntimeRoleAlert(kind: AlertKind, finding: RuntimeRoleFinding): AlertMessage {
   const { runtime, access, stackName } = finding;
   const role = parseRoleArn(runtime.roleArn);
-  const fix = fixFor(finding);
+  const fix = runtimeRoleFix(finding);
   const recovered = kind === 'recovered';
   const headline = recovered
     ? `${runtime.agentRuntimeName} (${runtime.region}) can use the Code Interpreter again`
@@ -82,8 +82,17 @@ export function formatRuntimeRoleAlert(kind: AlertKind, finding: RuntimeRoleFind
   });
 }
 
-/** The least-privilege grant for this role, and where to put it: its stack when it has one, else the role. */
-function fixFor({ runtime, access, stackName, policyName }: RuntimeRoleFinding) {
+/** How to give a role the Code Interpreter: titled blocks to show as they are (JSON, code), then steps in words. */
+export interface RuntimeRoleFix {
+  blocks: { title: string; body: string }[];
+  steps: string[];
+}
+
+/**
+ * The least-privilege grant for this role, and where to put it: its stack when it has one (CDK), else the role itself
+ * (`aws iam put-role-policy`). The alert and `check --runtime` give the same fix.
+ */
+export function runtimeRoleFix({ runtime, access, stackName, policyName }: RuntimeRoleFinding): RuntimeRoleFix {
   const role = parseRoleArn(runtime.roleArn);
   const document = leastPrivilegePolicy(role);
   const [statement] = statementsOf(document);

@@ -3,10 +3,10 @@ import { parseRoleArn } from '../aws/arn.js';
 import { errorMessage, errorName, isNoSuchEntity } from '../aws/errors.js';
 import type { TimeBudget } from '../aws/time-budget.js';
 import { checkCodeInterpreterPermissions, type PermissionCheckMode } from '../permission/check.js';
-import { REQUIRED_CODE_INTERPRETER_ACTIONS } from '../permission/report.js';
+import { type PermissionReport, REQUIRED_CODE_INTERPRETER_ACTIONS } from '../permission/report.js';
 import { ensureCodeInterpreterPolicy, type RemediationSettings } from '../remediation/ensure.js';
 import type { RemediationOutcome } from '../remediation/outcome.js';
-import { isManagedRoleName } from '../roles/ownership.js';
+import { assessOwnership, isExcluded, isManagedRoleName, type Ownership } from '../roles/ownership.js';
 
 /** An AgentCore runtime as the control plane describes it: where it runs and which role it runs as. */
 export interface RuntimeRole {
@@ -42,11 +42,32 @@ export interface RuntimeRoleDeps {
   mode?: PermissionCheckMode;
 }
 
+/** Whether the role is ours; besides the role's own rules, it may be another account's, or not exist. */
+export type RuntimeRoleOwnership =
+  | Ownership
+  | { ours: false; because: 'other-account' | 'role-not-found'; reason: string };
+
+/** What can be learnt about a runtime's role without writing to it. */
+export interface RuntimeRoleInspection {
+  ownership: RuntimeRoleOwnership;
+  access: RoleAccess;
+  /** The decision on each Code Interpreter action, when the role could be evaluated. */
+  report?: PermissionReport;
+  /** The CloudFormation stack that made the role, by its tag. */
+  stackName?: string;
+  /** Ours, but tagged agentcore-guard:exclude=true: left alone. */
+  excluded?: boolean;
+}
+
+export type RuntimeRoleInspectionDeps = Pick<RuntimeRoleDeps, 'iam' | 'account' | 'mode'> & {
+  rolePrefixes: readonly string[];
+};
+
 /**
  * What a runtime's execution role means for the Code Interpreter. A role with a configured prefix goes to
  * `ensureCodeInterpreterPolicy`, which writes only when the role is ours. Any other role is read, never written:
- * IAM's policy simulator says whether it may use the managed interpreter in the runtime's region, and its tags say
- * whether a CloudFormation stack owns it.
+ * `inspectRuntimeRole` says whether it may use the managed interpreter in the runtime's region, and whether a
+ * CloudFormation stack owns it.
  */
 export async function checkRuntimeRole(runtime: RuntimeRole, deps: RuntimeRoleDeps): Promise<RuntimeRoleCheck> {
   const role = parseRoleArn(runtime.roleArn);
@@ -57,9 +78,31 @@ export async function checkRuntimeRole(runtime: RuntimeRole, deps: RuntimeRoleDe
     );
     return { kind: 'prefixed', outcome };
   }
+  const { access, stackName } = await inspectRuntimeRole(runtime, {
+    ...deps,
+    rolePrefixes: deps.settings.rolePrefixes,
+  });
+  return { kind: 'not-ours', access, ...(stackName ? { stackName } : {}) };
+}
+
+/**
+ * The read-only half of `checkRuntimeRole`, for any role, prefixed or not: whether it is ours (and if not, why), and
+ * whether IAM's policy simulator lets it start, invoke and stop a session on the AWS-managed Code Interpreter in the
+ * runtime's region. A role of another account cannot be simulated from here; a role that does not exist cannot be
+ * evaluated: both are `undetermined`. Reads GetRole and the simulator; never writes.
+ */
+export async function inspectRuntimeRole(
+  runtime: RuntimeRole,
+  deps: RuntimeRoleInspectionDeps,
+): Promise<RuntimeRoleInspection> {
+  const role = parseRoleArn(runtime.roleArn);
   if (role.account !== deps.account) {
     return {
-      kind: 'not-ours',
+      ownership: {
+        ours: false,
+        because: 'other-account',
+        reason: `it belongs to account ${role.account}, not to this one (${deps.account})`,
+      },
       access: {
         verdict: 'undetermined',
         reason: `the role is in account ${role.account}, and IAM simulates only principals of this account (${deps.account})`,
@@ -71,33 +114,50 @@ export async function checkRuntimeRole(runtime: RuntimeRole, deps: RuntimeRoleDe
     described = (await deps.iam.send(new GetRoleCommand({ RoleName: role.roleName }))).Role;
   } catch (error) {
     if (!isNoSuchEntity(error)) throw error;
+    const reason = `the role ${role.roleName} does not exist in this account`;
     return {
-      kind: 'not-ours',
-      access: { verdict: 'undetermined', reason: `the role ${role.roleName} does not exist in this account` },
+      ownership: { ours: false, because: 'role-not-found', reason },
+      access: { verdict: 'undetermined', reason },
     };
   }
   const stackName = described?.Tags?.find((t) => t.Key === STACK_NAME_TAG)?.Value;
-  return { kind: 'not-ours', access: await roleAccess(runtime, deps), ...(stackName ? { stackName } : {}) };
+  const ownership = assessOwnership(described ?? { RoleName: role.roleName, Arn: runtime.roleArn }, deps.rolePrefixes);
+  const { access, report } = await roleAccess(runtime, deps);
+  return {
+    ownership,
+    access,
+    ...(report ? { report } : {}),
+    ...(stackName ? { stackName } : {}),
+    ...(ownership.ours && isExcluded(described?.Tags) ? { excluded: true } : {}),
+  };
 }
 
-async function roleAccess(runtime: RuntimeRole, deps: RuntimeRoleDeps): Promise<RoleAccess> {
+async function roleAccess(
+  runtime: RuntimeRole,
+  deps: Pick<RuntimeRoleDeps, 'iam' | 'mode'>,
+): Promise<{ access: RoleAccess; report?: PermissionReport }> {
   try {
     const report = await checkCodeInterpreterPermissions(runtime.roleArn, {
       iam: deps.iam,
       mode: deps.mode ?? 'simulate',
       region: runtime.region,
     });
-    if (report.allowed) return { verdict: 'allowed' };
+    if (report.allowed) return { access: { verdict: 'allowed' }, report };
     const required = report.decisions.filter((d) => REQUIRED_CODE_INTERPRETER_ACTIONS.includes(d.action));
     return {
-      verdict: 'denied',
-      missing: required.filter((d) => d.decision !== 'allowed').map((d) => d.action),
-      explicitDeny: required.some((d) => d.decision === 'explicitDeny'),
+      access: {
+        verdict: 'denied',
+        missing: required.filter((d) => d.decision !== 'allowed').map((d) => d.action),
+        explicitDeny: required.some((d) => d.decision === 'explicitDeny'),
+      },
+      report,
     };
   } catch (error) {
     return {
-      verdict: 'undetermined',
-      reason: `${errorName(error) ?? 'Error'}: ${errorMessage(error).split('\n', 1)[0]}`,
+      access: {
+        verdict: 'undetermined',
+        reason: `${errorName(error) ?? 'Error'}: ${errorMessage(error).split('\n', 1)[0]}`,
+      },
     };
   }
 }

@@ -2,13 +2,13 @@ import {
   type BedrockAgentCoreControlClient,
   GetAgentRuntimeCommand,
   ListTagsForResourceCommand,
-  paginateListAgentRuntimes,
 } from '@aws-sdk/client-bedrock-agentcore-control';
 import pLimit from 'p-limit';
 import { parseAgentRuntimeArn } from '../aws/arn.js';
 import { errorMessage, errorName } from '../aws/errors.js';
 import { logger } from '../observability.js';
 import { DEFAULTS, OFF_SPELLINGS } from '../settings.js';
+import { listAgentRuntimes } from './inventory.js';
 
 /** The runtime tag that opts an agent out of prompt probes (`agentcore-guard:probe=off`); its permission is still probed. */
 export const PROBE_TAG_KEY = 'agentcore-guard:probe';
@@ -70,19 +70,15 @@ async function describeExplicit(agentRuntimeArn: string, deps: TargetDeps): Prom
 }
 
 async function listReady(region: string, deps: TargetDeps): Promise<Listed[]> {
-  const ready: Listed[] = [];
-  for await (const page of paginateListAgentRuntimes({ client: deps.controlClientFor(region) }, {})) {
-    for (const runtime of page.agentRuntimes ?? []) {
-      if (runtime.status !== 'READY' || !runtime.agentRuntimeArn || !runtime.agentRuntimeId) continue;
-      ready.push({
-        agentRuntimeArn: runtime.agentRuntimeArn,
-        agentRuntimeId: runtime.agentRuntimeId,
-        agentName: runtime.agentRuntimeName ?? runtime.agentRuntimeId,
-        region,
-      });
-    }
-  }
-  return ready;
+  const runtimes = await listAgentRuntimes(region, deps.controlClientFor(region));
+  return runtimes
+    .filter((runtime) => runtime.status === 'READY')
+    .map(({ agentRuntimeArn, agentRuntimeId, agentRuntimeName }) => ({
+      agentRuntimeArn,
+      agentRuntimeId,
+      agentName: agentRuntimeName,
+      region,
+    }));
 }
 
 /** A listed runtime with its role, or undefined when it cannot be described (that one is skipped, not the run). */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -8,9 +8,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { ALERT_PUBLISHER_ROLES } from '../../src/fleet/central-topic.js';
 import { STACK_OUTPUTS, STACK_TAG_KEY } from '../../src/fleet/member-stack.js';
+import { FAILURE_REASONS } from '../../src/health/result.js';
+import { metricName } from '../../src/observability.js';
+import { REMEDIATION_STATUSES } from '../../src/remediation/outcome.js';
 import { DEFAULTS } from '../../src/settings.js';
-import { ALERT_PUBLISH_FAILED } from '../support/alert-fixtures.js';
+import { ALERT_PUBLISH_FAILED, type EmittedMetric } from '../support/alert-fixtures.js';
 import { CFN_LINT_TIMEOUT_MS, cfnLint } from '../support/cfn-lint.js';
+import {
+  type DashboardBodyValue,
+  emittedButNotShown,
+  metricsShown,
+  readDashboardBody,
+  type ShownMetric,
+  shownButNotEmitted,
+} from '../support/dashboard-body.js';
+import { metricsTheFunctionsEmit } from '../support/emitted-metrics.js';
 import {
   type Template as AuditedTemplate,
   evaluate,
@@ -1308,5 +1320,148 @@ describe("serverless package: the fleet report's audit role", () => {
     expect(outputs[STACK_OUTPUTS.customInterpreters]?.Value).toBe('false');
     // No --param agentRegions: the health check searches the stack's own region.
     expect(outputs[STACK_OUTPUTS.agentRegions]?.Value).toEqual({ Ref: 'AWS::Region' });
+  });
+});
+
+describe('serverless package: the dashboard', () => {
+  // What the functions emit, from running every handler over the situations behind each of its metrics.
+  let emitted: EmittedMetric[];
+  beforeAll(async () => {
+    emitted = await metricsTheFunctionsEmit();
+  }, 60_000);
+
+  const dashboard = () => single('AWS::CloudWatch::Dashboard');
+  /** With slack-notify deployed or not: the only condition the dashboard depends on. */
+  const SLACK = [true, false] as const;
+  const bodyOf = (slack: boolean) =>
+    readDashboardBody(dashboard()[1].Properties.DashboardBody as DashboardBodyValue, { HasSlackWebhook: slack });
+  const functionsDeployed = (slack: boolean) =>
+    resourcesOfType('AWS::Lambda::Function').filter(([, fn]) => slack || fn.Condition !== 'HasSlackWebhook');
+  /** The namespace and service dimension every function is given (one value each, or the test says so). */
+  const metricsSettings = () => {
+    const environments = resourcesOfType('AWS::Lambda::Function').map(([id]) => environmentOf(template, id));
+    const namespaces = new Set(environments.map((e) => e.POWERTOOLS_METRICS_NAMESPACE));
+    const services = new Set(environments.map((e) => e.POWERTOOLS_SERVICE_NAME));
+    expect([...namespaces]).toHaveLength(1);
+    expect([...services]).toHaveLength(1);
+    return { namespace: [...namespaces][0] as string, service: [...services][0] as string };
+  };
+
+  it('is one dashboard named for the stage, whose address is an output of the stack', () => {
+    // Act
+    const [id, resource] = dashboard();
+    const outputs = (template as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    // Assess
+    expect(id).toBe('Dashboard');
+    expect(resource.Properties.DashboardName).toBe('agentcore-guard-dev');
+    expect(outputs.DashboardUrl?.Value).toEqual({
+      'Fn::Sub': `https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards/dashboard/agentcore-guard-dev`,
+    });
+  });
+
+  it('finds every metric emitted in the namespace and with the service the functions are configured with', () => {
+    // Prepare
+    const { namespace, service } = metricsSettings();
+    // Act
+    const elsewhere = emitted.filter((m) => m.namespace !== namespace || m.dimensions.service !== service);
+    // Assess
+    expect(emitted.length).toBeGreaterThan(0);
+    expect(elsewhere).toEqual([]);
+    expect({ namespace, service }).toEqual({
+      namespace: ALERT_PUBLISH_FAILED.namespace,
+      service: ALERT_PUBLISH_FAILED.dimensions.service,
+    });
+  });
+
+  it('shows only metrics a function emits, with exactly the dimensions and values it emits them with', () => {
+    for (const slack of SLACK) {
+      // Act
+      const shown = metricsShown(bodyOf(slack));
+      // Assess
+      expect(shownButNotEmitted(shown, emitted, metricsSettings().namespace), `slack-notify: ${slack}`).toEqual([]);
+    }
+  });
+
+  it('shows every metric the functions emit', () => {
+    for (const slack of SLACK) {
+      // Act
+      const shown = metricsShown(bodyOf(slack));
+      // Assess
+      expect(emittedButNotShown(emitted, shown), `slack-notify: ${slack}`).toEqual([]);
+    }
+  });
+
+  it('fails a widget on a metric nobody emits, on other dimensions, or on another service', () => {
+    // Prepare
+    const { namespace, service } = metricsSettings();
+    const wrong: ShownMetric[] = [
+      { widget: 'w', namespace, metricName: 'RolesRemediated', dimensions: { service } },
+      { widget: 'w', namespace, metricName: 'AgentHealthy', dimensions: { service } },
+      { widget: 'w', namespace, metricName: 'Remediated', dimensions: { service, FunctionName: '*' } },
+      { widget: 'w', namespace, metricName: 'Remediated', dimensions: { service: 'agentcore' } },
+      { widget: 'w', namespace, metricName: 'Remediated', dimensions: {} },
+    ];
+    // Act
+    const problems = shownButNotEmitted(wrong, emitted, namespace);
+    // Assess
+    expect(problems).toHaveLength(wrong.length);
+  });
+
+  it('runs the handlers through every metric their code can write: each name written out, each outcome and reason', () => {
+    // Prepare (the runtimes function's outcome for a role not ours is role-<verdict>)
+    const sources = ['handlers', 'src'].flatMap((dir) =>
+      readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => readFileSync(join(repoRoot, dir, file), 'utf8')),
+    );
+    const literal = sources.flatMap((text) => [...text.matchAll(/addMetric\(\s*'(\w+)'/g)].map(([, name]) => name));
+    const computed = [...REMEDIATION_STATUSES, ...FAILURE_REASONS, 'role-allowed', 'role-denied', 'role-undetermined'];
+    // Act
+    const names = new Set(emitted.map((m) => m.metricName));
+    const notRun = [...new Set([...literal, ...computed.map(metricName)])].filter((name) => !names.has(name as string));
+    // Assess
+    expect(literal.length).toBeGreaterThan(10);
+    expect(notRun).toEqual([]);
+  });
+
+  it("shows each deployed function's Lambda errors and duration, and the dead-letter queue depth", () => {
+    // Prepare
+    const [queueId] = single('AWS::SQS::Queue');
+    for (const slack of SLACK) {
+      const functionNames = functionsDeployed(slack).map(([id]) => `<${id}>`);
+      // Act
+      const aws = metricsShown(bodyOf(slack)).filter((m) => m.namespace.startsWith('AWS/'));
+      const lambda = (metric: string) =>
+        aws.filter((m) => m.namespace === 'AWS/Lambda' && m.metricName === metric).map((m) => m.dimensions);
+      // Assess
+      for (const metric of ['Errors', 'Duration']) {
+        expect(lambda(metric), `${metric}, slack-notify: ${slack}`).toEqual(
+          functionNames.map((FunctionName) => ({ FunctionName })),
+        );
+      }
+      expect(aws.filter((m) => m.namespace === 'AWS/SQS')).toEqual([
+        {
+          widget: expect.any(String),
+          namespace: 'AWS/SQS',
+          metricName: 'ApproximateNumberOfMessagesVisible',
+          dimensions: { QueueName: `<${queueId}.QueueName>` },
+        },
+      ]);
+    }
+  });
+
+  it('shows every alarm of the stack, those under a condition only when it holds', () => {
+    for (const slack of SLACK) {
+      // Prepare
+      const alarmNames = resourcesOfType('AWS::CloudWatch::Alarm')
+        .filter(([, alarm]) => slack || alarm.Condition !== 'HasSlackWebhook')
+        .map(([, alarm]) => alarm.Properties.AlarmName);
+      // Act
+      const widget = bodyOf(slack).widgets.find((w) => w.type === 'alarm') as { properties: { alarms: string[] } };
+      // Assess
+      expect(widget.properties.alarms.sort()).toEqual(
+        alarmNames.map((name) => `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${name}`).sort(),
+      );
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { ensureCodeInterpreterPolicy } from '../../remediation/ensure.js';
 import type { RemediationOutcome } from '../../remediation/outcome.js';
 import { type CliContext, overridesFrom, type SettingFlagNames, type SettingFlags } from '../context.js';
@@ -11,7 +11,25 @@ export function addSettingOptions(command: Command): Command {
     .option('--dry-run', 'report what would change and how, write nothing')
     .option('--prefixes <list>', 'comma-separated role-name prefixes we may write to (default: ROLE_PREFIXES)')
     .option('--profile <profile>', 'policy profile: least-privilege or seed (default: POLICY_PROFILE)')
-    .option('--policy-name <name>', 'inline policy name (default: POLICY_NAME or CodeInterpreterAccess)');
+    .option('--policy-name <name>', 'inline policy name (default: POLICY_NAME or CodeInterpreterAccess)')
+    .addOption(customInterpretersOption())
+    .addOption(noCustomInterpretersOption());
+}
+
+/**
+ * `--custom-interpreters`: grant the account's own interpreters too, as the stack's customInterpreters does; off by
+ * default, because code in a custom interpreter runs with that interpreter's role.
+ */
+export function customInterpretersOption(): Option {
+  return new Option(
+    '--custom-interpreters',
+    "least-privilege also grants this account's own (custom) Code Interpreters (default: CUSTOM_INTERPRETERS or off)",
+  );
+}
+
+/** Overrides CUSTOM_INTERPRETERS=true from the environment for one run. */
+export function noCustomInterpretersOption(): Option {
+  return new Option('--no-custom-interpreters', 'grant only the AWS-managed Code Interpreters');
 }
 
 /** The flags `addSettingOptions` adds, by the setting each overrides. */
@@ -20,6 +38,7 @@ export const SETTING_FLAG_NAMES: SettingFlagNames = {
   POLICY_PROFILE: '--profile',
   POLICY_NAME: '--policy-name',
   DRY_RUN: '--dry-run',
+  CUSTOM_INTERPRETERS: '--custom-interpreters',
 };
 
 function exitCodeFor(outcome: RemediationOutcome): ExitCode {

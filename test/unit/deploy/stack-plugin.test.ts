@@ -233,3 +233,71 @@ describe('StackPlugin', () => {
     expect(warning.mock.calls[0]?.[0]).toContain('policyProfile=seed');
   });
 });
+
+describe('StackPlugin: the dashboard', () => {
+  const METRICS_ENVIRONMENT = { POWERTOOLS_METRICS_NAMESPACE: 'AgentCoreGuard', POWERTOOLS_SERVICE_NAME: 'guard' };
+
+  /** The finished template a dashboard is made from: a queue and an alarm from the `resources:` section. */
+  function withResources(serverless: ServerlessLike, dashboard?: { deadLetterQueue: string }): ServerlessLike {
+    serverless.service.custom = { ...serverless.service.custom, ...(dashboard ? { dashboard } : {}) };
+    serverless.service.provider.compiledCloudFormationTemplate.Resources = {
+      DeadLetterQueue: { Type: 'AWS::SQS::Queue' },
+      DeadLetterAlarm: {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: { AlarmName: 'agentcore-guard-dev-dead-letters' },
+      },
+    };
+    return serverless;
+  }
+  const addDashboard = (serverless: ServerlessLike) =>
+    new StackPlugin(serverless, {}).hooks['after:aws:package:finalize:mergeCustomProviderResources']?.();
+
+  it('adds the stage dashboard over the functions, alarms and queue, and its address as an output', () => {
+    // Prepare
+    const serverless = withResources(fakeServerless({ remediate: {} }, METRICS_ENVIRONMENT), {
+      deadLetterQueue: 'DeadLetterQueue',
+    });
+    // Act
+    addDashboard(serverless);
+    // Assess
+    const template = serverless.service.provider.compiledCloudFormationTemplate;
+    const body = JSON.stringify(template.Resources.Dashboard?.Properties?.DashboardBody);
+    expect(template.Resources.Dashboard?.Type).toBe('AWS::CloudWatch::Dashboard');
+    expect(template.Resources.Dashboard?.Properties?.DashboardName).toBe('agentcore-guard-dev');
+    for (const part of [
+      `\${RemediateLambdaFunction}`,
+      `\${DeadLetterQueue.QueueName}`,
+      'alarm:agentcore-guard-dev-dead-letters',
+    ]) {
+      expect(body).toContain(part);
+    }
+    expect(body).toContain('\\"service\\",\\"guard\\"');
+    expect(template.Outputs?.DashboardUrl).toEqual({
+      Description: expect.any(String),
+      Value: { 'Fn::Sub': expect.stringContaining('#dashboards/dashboard/agentcore-guard-dev') },
+    });
+  });
+
+  it('adds none without custom.dashboard', () => {
+    // Prepare
+    const serverless = withResources(fakeServerless({ remediate: {} }, METRICS_ENVIRONMENT));
+    // Act
+    addDashboard(serverless);
+    // Assess
+    expect(serverless.service.provider.compiledCloudFormationTemplate.Resources.Dashboard).toBeUndefined();
+  });
+
+  it('refuses to guess the metric namespace or service when provider.environment does not name them', () => {
+    // Prepare
+    const serverless = withResources(fakeServerless({ remediate: {} }), { deadLetterQueue: 'DeadLetterQueue' });
+    // Act / Assess
+    expect(() => addDashboard(serverless)).toThrow(/POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME/);
+  });
+
+  it('refuses a dead-letter queue that is not a queue of the template', () => {
+    // Prepare
+    const serverless = withResources(fakeServerless({}, METRICS_ENVIRONMENT), { deadLetterQueue: 'NoSuchQueue' });
+    // Act / Assess
+    expect(() => addDashboard(serverless)).toThrow(/NoSuchQueue, which is not a queue/);
+  });
+});

@@ -19,7 +19,7 @@ import { captureOutput } from '../../support/output.js';
 const iamMock = mockClient(IAMClient);
 const reconcileHandler = (env: Record<string, string> = {}) =>
   createReconcileHandler(reconcileDeps(loadConfig({ AWS_REGION: 'us-east-1', ROLE_PREFIXES: TOOLKIT_PREFIX, ...env })));
-captureOutput();
+const output = captureOutput();
 
 describe('reconcile handler', () => {
   beforeEach(() => {
@@ -43,6 +43,32 @@ describe('reconcile handler', () => {
     expect(addMetric).toHaveBeenCalledWith('Compliant', 'Count', 0);
     expect(addMetric).toHaveBeenCalledWith('Failed', 'Count', 0);
     expect(addMetric).toHaveBeenCalledWith('ReconcileDuration', 'Milliseconds', expect.any(Number));
+  });
+
+  it('logs each role it wrote to, with the reason sweep and the change, and no line for the others', async () => {
+    // Prepare
+    const [absent, gone] = [`${TOOLKIT_PREFIX}absent`, `${TOOLKIT_PREFIX}gone`];
+    iamMock.on(ListRolesCommand).resolves({ Roles: [describedRole(absent), describedRole(gone)] });
+    iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
+    iamMock.on(GetRoleCommand, { RoleName: absent }).resolves({ Role: describedRole(absent) });
+    iamMock.on(GetRoleCommand, { RoleName: gone }).rejects(noSuchEntity());
+    // Act
+    await reconcileHandler()({}, lambdaContext());
+    // Assess
+    const written = output.lines('INFO').filter((line) => line.message === 'policy written');
+    expect(written).toEqual([
+      expect.objectContaining({
+        action: 'PutRolePolicy',
+        role: absent,
+        reason: 'sweep',
+        previous: 'absent',
+        change: expect.objectContaining({
+          actions: expect.objectContaining({
+            added: expect.arrayContaining(['bedrock-agentcore:InvokeCodeInterpreter']),
+          }),
+        }),
+      }),
+    ]);
   });
 
   it('handles the other roles, then fails the run when one role failed', async () => {

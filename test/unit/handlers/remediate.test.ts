@@ -7,12 +7,13 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRemediateHandler, remediateDeps } from '../../../handlers/remediate/index.js';
 import type { Notifier } from '../../../src/alerts/notifier.js';
 import type { AlertSubject } from '../../../src/alerts/state.js';
 import { loadConfig } from '../../../src/config.js';
-import { createRoleEvent } from '../../support/events.js';
+import { metrics } from '../../../src/observability.js';
+import { createRoleEvent, rolePolicyEvent } from '../../support/events.js';
 import { describedRole, noSuchEntity, TOOLKIT_PREFIX } from '../../support/iam-fixtures.js';
 import { lambdaContext } from '../../support/lambda.js';
 import { captureOutput } from '../../support/output.js';
@@ -142,6 +143,16 @@ describe('remediate handler: a role that is not ours', () => {
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
   });
 
+  it('counts the alert SNS took as AlertPublished', async () => {
+    // Prepare
+    iamMock.on(GetRoleCommand).resolves({ Role: describedRole(roleName, { Path: '/team/', Tags: [] }) });
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    // Act
+    await withAlerts(createRoleEvent(roleName), lambdaContext());
+    // Assess
+    expect(addMetric).toHaveBeenCalledWith('AlertPublished', 'Count', 1);
+  });
+
   it('answers unsupported-path for a prefixed role at a path, and alerts', async () => {
     // Prepare
     iamMock.on(GetRoleCommand).resolves({ Role: describedRole(roleName, { Path: '/team/', Tags: [] }) });
@@ -151,5 +162,93 @@ describe('remediate handler: a role that is not ours', () => {
     expect(result).toMatchObject({ status: 'unsupported-path', path: '/team/' });
     expect(alerted.map((a) => a.reason)).toEqual(['unsupported-path']);
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+  });
+});
+
+describe('remediate handler: what a write leaves in the log', () => {
+  /** The least-privilege grant, written out from the requirement. */
+  const CODE_INTERPRETER_ACTIONS = [
+    'bedrock-agentcore:StartCodeInterpreterSession',
+    'bedrock-agentcore:InvokeCodeInterpreter',
+    'bedrock-agentcore:StopCodeInterpreterSession',
+    'bedrock-agentcore:GetCodeInterpreterSession',
+    'bedrock-agentcore:ListCodeInterpreterSessions',
+  ];
+  const policyWritten = () => output.lines('INFO').filter((line) => line.message === 'policy written');
+
+  beforeEach(() => {
+    iamMock.on(GetRoleCommand).resolves({ Role: describedRole(roleName, { Tags: [] }) });
+    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+    iamMock.on(PutRolePolicyCommand).resolves({});
+  });
+
+  it('logs the write with the role, the event that caused it, the change it made and how to undo it', async () => {
+    // Prepare
+    iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
+    // Act
+    await handler(createRoleEvent(roleName, { id: 'evt-7' }), lambdaContext());
+    // Assess
+    expect(policyWritten()).toEqual([
+      expect.objectContaining({
+        action: 'PutRolePolicy',
+        role: roleName,
+        policyName: 'CodeInterpreterAccess',
+        reason: 'CreateRole',
+        eventId: 'evt-7',
+        previous: 'absent',
+        change: {
+          actions: { added: CODE_INTERPRETER_ACTIONS, removed: [] },
+          resources: { added: ['arn:aws:bedrock-agentcore:*:aws:code-interpreter/*'], removed: [] },
+          conditions: { added: [], removed: [], changed: [] },
+          other: [],
+        },
+        undo:
+          `aws iam tag-role --role-name ${roleName} --tags Key=agentcore-guard:exclude,Value=true; ` +
+          `aws iam delete-role-policy --role-name ${roleName} --policy-name CodeInterpreterAccess`,
+      }),
+    ]);
+  });
+
+  it('names the drift event as the reason when it puts our policy back', async () => {
+    // Prepare: someone replaced our policy with a grant of everything.
+    const replaced = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+    iamMock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent(JSON.stringify(replaced)) });
+    // Act
+    await handler(rolePolicyEvent('PutRolePolicy', roleName), lambdaContext());
+    // Assess
+    expect(policyWritten()).toEqual([
+      expect.objectContaining({
+        reason: 'PutRolePolicy',
+        previous: 'different',
+        change: expect.objectContaining({ actions: { added: CODE_INTERPRETER_ACTIONS, removed: ['*'] } }),
+      }),
+    ]);
+  });
+
+  it('logs no write when nothing was written', async () => {
+    // Prepare
+    iamMock.on(GetRolePolicyCommand).rejects(noSuchEntity());
+    const dryRun = createRemediateHandler(remediateDeps(loadConfig({ AWS_REGION: 'us-east-1', DRY_RUN: 'true' })));
+    // Act
+    const result = await dryRun(createRoleEvent(roleName), lambdaContext());
+    // Assess
+    expect(result).toMatchObject({ status: 'would-remediate' });
+    expect(policyWritten()).toEqual([]);
+    expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+  });
+
+  it('keeps the line short when the policy it replaced was long, saying how much it left out', async () => {
+    // Prepare: a previous document with 400 long action names.
+    const actions = Array.from({ length: 400 }, (_, i) => `s3:${'Get'.repeat(20)}${i}`);
+    const previous = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] };
+    iamMock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent(JSON.stringify(previous)) });
+    // Act
+    await handler(createRoleEvent(roleName), lambdaContext());
+    // Assess
+    const [line] = output.text.split('\n').filter((l) => l.includes('"policy written"'));
+    const removed = (policyWritten()[0]!.change as { actions: { removed: string[] } }).actions.removed;
+    expect(removed).toHaveLength(21);
+    expect(removed.at(-1)).toBe('…and 380 more');
+    expect(line?.length).toBeLessThan(4_000);
   });
 });

@@ -157,7 +157,22 @@ describe('checkCodeInterpreterPermissions, simulation', () => {
 
     // Assess
     expect(report).toMatchObject({ allowed: true, method: 'local' });
-    expect(report.fallbackReason).toContain('Deserialization error');
+    expect(report.fallbackReason).toContain('HTTP 500');
+    expect(report.fallbackReason).not.toContain('Deserialization error');
+  });
+
+  it('says an identity without iam:SimulatePrincipalPolicy needs that permission to see what IAM decides', async () => {
+    // Prepare
+    iamMock
+      .on(SimulatePrincipalPolicyCommand)
+      .rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied' }));
+    givenRole({});
+
+    // Act
+    const report = await checkCodeInterpreterPermissions(roleArn, { iam });
+
+    // Assess
+    expect(report.fallbackReason).toContain('may not call iam:SimulatePrincipalPolicy');
   });
 
   it('does not fall back in simulate mode', async () => {
