@@ -17,7 +17,6 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -25,6 +24,7 @@ import { parseRoleArn } from '../../src/aws/arn.js';
 import type { AccountReport } from '../../src/fleet/account-audit.js';
 import { REMEDIATED_METRIC, STACK_OUTPUTS } from '../../src/fleet/member-stack.js';
 import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
+import { credentialsIn } from '../support/fleet-fixtures.js';
 import { TOOLKIT_PREFIX, toolkitTrustPolicy } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 
@@ -76,21 +76,6 @@ async function packagedMemberSlice(): Promise<Record<string, unknown>> {
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
-}
-
-/** Credentials in another account: moto switches account on AssumeRole into that account's role. */
-async function credentialsIn(account: string): Promise<AwsCredentialIdentity> {
-  const { Credentials: c } = await new STSClient({}).send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
-      RoleSessionName: 'setup',
-    }),
-  );
-  return {
-    accessKeyId: c?.AccessKeyId ?? '',
-    secretAccessKey: c?.SecretAccessKey ?? '',
-    sessionToken: c?.SessionToken,
-  };
 }
 
 /** The member stack as a StackSet would deploy it there: administrator account and organization as parameters. */

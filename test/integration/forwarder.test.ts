@@ -1,17 +1,4 @@
-/**
- * The runtime-event forwarder against moto: its template deployed through moto's CloudFormation in a region other than
- * the home region (moto checks templates with cfn-lint and refuses warnings too), its rule matched with PutEvents, and
- * the deploy and remove commands run as a person runs them.
- *
- * What moto does not do: assume the forwarder's role (it delivers without it), enforce the template's `Rules`
- * assertion (real CloudFormation does; the commands refuse the home region themselves), or create the alarm and the
- * e-mail subscription (it skips AWS::CloudWatch::Alarm and AWS::SNS::Subscription). Its cross-region delivery to a
- * bus target re-puts only source, detail-type and detail: the event arrives in us-east-1 as a us-east-1 event, so the
- * region the home stack sees is covered by the handler's tests with the sample events, not here.
- */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   CloudFormationClient,
   DescribeStackResourcesCommand,
@@ -45,6 +32,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { deployForwarder, ForwarderStackError, removeForwarder } from '../../deploy/forwarder-stacks.js';
 import { ACCOUNT } from '../support/iam-fixtures.js';
+import { runProjectScript } from '../support/project-script.js';
 import { useMoto } from '../support/use-moto.js';
 
 const REGION = 'eu-west-1';
@@ -98,32 +86,7 @@ async function drain(region: string, url: string): Promise<string[]> {
 }
 
 /** The forwarder command, run as `npm run deploy:forwarders -- …` runs it, against the emulator. */
-function forwarders(
-  args: string[],
-  endpoint: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/forwarders.ts', ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_SESSION_TOKEN: 'testing',
-      AWS_REGION: 'us-east-1',
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const forwarders = (args: string[], endpoint: string) => runProjectScript('forwarders', args, endpoint);
 
 async function stackStatus(region: string): Promise<string | undefined> {
   try {

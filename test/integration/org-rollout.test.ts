@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStackSetCommand } from '@aws-sdk/client-cloudformation';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -16,8 +14,6 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactBucketTemplate } from '../../deploy/artifact-bucket-template.js';
 import { assembleRelease, packageMemberStack, type ReleaseManifest } from '../../deploy/org-package.js';
@@ -31,6 +27,8 @@ import {
 } from '../../deploy/org-rollout.js';
 import { templateKey } from '../../deploy/stackset-template.js';
 import { CFN_LINT_TIMEOUT_MS, cfnLint } from '../support/cfn-lint.js';
+import { credentialsIn } from '../support/fleet-fixtures.js';
+import { runProjectScript } from '../support/project-script.js';
 import { useMoto } from '../support/use-moto.js';
 
 /**
@@ -118,45 +116,8 @@ async function organization(): Promise<{ organizationId: string; ou: string; acc
   return { organizationId, ou, accounts: accounts.sort() };
 }
 
-async function credentialsIn(account: string): Promise<AwsCredentialIdentity> {
-  const { Credentials: c } = await new STSClient({}).send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
-      RoleSessionName: 'check',
-    }),
-  );
-  return {
-    accessKeyId: c?.AccessKeyId ?? '',
-    secretAccessKey: c?.SecretAccessKey ?? '',
-    sessionToken: c?.SessionToken,
-  };
-}
-
 /** The org command, run as `npm run org -- …` runs it, against the emulator. */
-function org(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/org.ts', ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_SESSION_TOKEN: 'testing',
-      AWS_REGION: 'us-east-1',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const org = (args: string[]) => runProjectScript('org', args, moto.endpoint);
 
 const s3 = () => new S3Client({ forcePathStyle: true });
 const STACK_WAIT = { minDelay: 1, maxWaitTime: 60 };

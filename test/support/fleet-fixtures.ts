@@ -1,4 +1,6 @@
 import type { Output } from '@aws-sdk/client-cloudformation';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { STACK_OUTPUTS } from '../../src/fleet/member-stack.js';
 import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
@@ -32,3 +34,18 @@ export function memberStackOutputs(overrides: Partial<Record<keyof typeof STACK_
 /** Our least-privilege policy for a role, as the remediation writes it (and IAM returns it, URL-encoded). */
 export const compliantPolicyFor = (roleArn: string) =>
   encodeURIComponent(JSON.stringify(leastPrivilegePolicy(parseRoleArn(roleArn))));
+
+/** Credentials in another account: moto switches account on AssumeRole into that account's role. */
+export async function credentialsIn(account: string): Promise<AwsCredentialIdentity> {
+  const { Credentials: c } = await new STSClient({}).send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+      RoleSessionName: 'agentcore-guard-test',
+    }),
+  );
+  return {
+    accessKeyId: c?.AccessKeyId ?? '',
+    secretAccessKey: c?.SecretAccessKey ?? '',
+    sessionToken: c?.SessionToken,
+  };
+}
