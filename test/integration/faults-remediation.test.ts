@@ -19,14 +19,14 @@ import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 import { captureOutput } from '../support/output.js';
 
 /**
- * 200 CreateRole events delivered to the real remediate handler through a proxy that fails 30 % of IAM requests
+ * 100 CreateRole events delivered to the real remediate handler through a proxy that fails 30 % of IAM requests
  * (throttling, 5xx, reset before forwarding, and "applied, then the answer lost"). Delivery mimics Lambda's
  * asynchronous invocation: a pool of containers (fresh module instances, each with its own IAM client), and a failed
  * invocation re-delivered up to twice; what still fails is kept in a dead-letter list, never dropped.
  */
-const ROLE_COUNT = 200;
+const ROLE_COUNT = 100;
 /** The shipped settings absorb every fault; fewer roles show that as well. */
-const SHIPPED_ROLE_COUNT = 100;
+const SHIPPED_ROLE_COUNT = 50;
 const MAX_DELIVERIES = 3; // the first invocation and Lambda's two async retries
 const CONTAINERS = 25; // Lambda scales out: each container handles a few events in turn
 const PREFIX = 'AmazonBedrockAgentCoreSDKRuntime-';
@@ -278,7 +278,7 @@ describe('remediation with the shipped retry settings under 30 % injected IAM fa
   let report: DeliveryReport;
 
   beforeAll(async () => {
-    // Prepare: a fresh account with 100 such roles, and the shipped IAM_MAX_ATTEMPTS (8, adaptive retries).
+    // Prepare: a fresh account with 50 such roles, and the shipped IAM_MAX_ATTEMPTS (8, adaptive retries).
     await moto.reset();
     await createToolkitRoles(SHIPPED_ROLE_COUNT);
     proxy.resetStats();

@@ -16,7 +16,7 @@ import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
 import { captureOutput } from '../support/output.js';
 
 /**
- * The reconcile sweep over 250 roles through a proxy that fails 30 % of the per-role IAM requests (5xx, resets
+ * The reconcile sweep over 150 roles through a proxy that fails 30 % of the per-role IAM requests (5xx, resets
  * before forwarding, and writes applied whose answer is lost). Throttling is left to the remediation and time fault
  * tests: under throttling the adaptive client slows a sweep down many times over, which is the sweep's tuning, not
  * something to wait for in every test run.
@@ -26,7 +26,7 @@ import { captureOutput } from '../support/output.js';
  * faults, after which errors are no longer retried; so roughly half the roles fail in such a sweep. They are counted
  * and reported, and the next sweeps fix them.
  */
-const ROLE_COUNT = 250;
+const ROLE_COUNT = 150;
 const PREFIX = 'AmazonBedrockAgentCoreSDKRuntime-';
 const POLICY_NAME = 'CodeInterpreterAccess';
 const FAULTS = { serverError: 0.1, reset: 0.1, appliedThenReset: 0.1, latency: 0.1 };
@@ -95,7 +95,7 @@ afterAll(async () => {
 // A sweep of every role against the emulator: well under a minute idle, several times that on a busy machine.
 const SWEEP_TIMEOUT_MS = 240_000;
 
-describe('reconcile sweep of 250 roles under 30 % injected IAM faults', () => {
+describe(`reconcile sweep of ${ROLE_COUNT} roles under 30 % injected IAM faults`, () => {
   let first: SweepSummary;
   const outcomes = new Map<string, RemediationStatus>();
   let compliantAfterFirst: Set<string>;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { buildCli } from '../../scripts/build-cli.js';
+import { motoCommand } from './moto.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,6 +13,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // Found once here; the test files' processes inherit the answer (see motoCommand).
+  motoCommand();
   // Inside the checkout, so that the bundle resolves its external packages from node_modules as dist/cli.mjs does.
   const cache = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
   await mkdir(cache, { recursive: true });

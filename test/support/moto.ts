@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { delimiter, isAbsolute, join } from 'node:path';
 
 export interface MotoServer {
   endpoint: string;
@@ -11,8 +13,58 @@ export interface MotoServer {
 export const MOTO_MISSING_MESSAGE =
   'moto_server was not found on PATH. Install it with: pip install "moto[server]>=5" (it provides moto_server), then retry.';
 
+/** How moto is started: the program itself, or the Python interpreter behind it with `-m moto.server`. */
+interface MotoCommand {
+  command: string;
+  args: string[];
+}
+
+/** Set by the integration tests' global setup, so that each test file's process does not look moto up again. */
+const MOTO_PYTHON_ENV = 'AGENTCORE_GUARD_MOTO_PYTHON';
+
+function onPath(program: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** The interpreter named by a Python script's `#!` line, if it names one directly. */
+function pythonOf(script: string): string | undefined {
+  const shebang = readFileSync(script, 'utf8').slice(0, 512).split('\n', 1)[0] ?? '';
+  const interpreter = /^#!\s*(\S*python[0-9.]*)\s*$/.exec(shebang)?.[1];
+  return interpreter && isAbsolute(interpreter) ? interpreter : undefined;
+}
+
+/**
+ * The `moto_server` on PATH, resolved once. Each test file starts its own emulator, so what a start costs counts many
+ * times over: a version manager's shim (pyenv's is a chain of shell scripts) and a `--help` probe each cost a Python
+ * start. The interpreter behind the script runs `-m moto.server` directly; anything else runs `moto_server` as is.
+ */
+export function motoCommand(): MotoCommand | undefined {
+  const known = process.env[MOTO_PYTHON_ENV];
+  if (known) return { command: known, args: ['-m', 'moto.server'] };
+  const script = onPath('moto_server');
+  if (!script) return undefined;
+  let real: string | undefined = script;
+  if (!pythonOf(script)) {
+    const which = spawnSync('pyenv', ['which', 'moto_server'], { encoding: 'utf8' });
+    real = which.status === 0 ? which.stdout.trim() : undefined;
+  }
+  const python = real ? pythonOf(real) : undefined;
+  if (!python) return { command: script, args: [] };
+  process.env[MOTO_PYTHON_ENV] = python;
+  return { command: python, args: ['-m', 'moto.server'] };
+}
+
 export function motoAvailable(): boolean {
-  return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
+  return motoCommand() !== undefined;
 }
 
 export async function freePort(): Promise<number> {
@@ -29,10 +81,11 @@ export async function freePort(): Promise<number> {
 
 /** Starts a real moto server on a free loopback port and waits until it answers. */
 export async function startMoto(): Promise<MotoServer> {
-  if (!motoAvailable()) throw new Error(MOTO_MISSING_MESSAGE);
+  const moto = motoCommand();
+  if (!moto) throw new Error(MOTO_MISSING_MESSAGE);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(moto.command, [...moto.args, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
