@@ -27,6 +27,7 @@ import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
 import { credentialsIn } from '../support/fleet-fixtures.js';
 import { TOOLKIT_PREFIX, toolkitTrustPolicy } from '../support/iam-fixtures.js';
 import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { onePackagingAtATime } from '../support/packaging-lock.js';
 
 /**
  * The fleet report against moto with three member accounts, run as a person runs it: the built CLI, from the
@@ -58,12 +59,14 @@ async function packagedMemberSlice(): Promise<Record<string, unknown>> {
   try {
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-    await run(process.execPath, [serverlessBin, 'package', '--package', outDir], {
-      cwd: repoRoot,
-      env: { ...env, AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-test-${process.pid}-${basename(outDir)}` },
-      timeout: 240_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await onePackagingAtATime(() =>
+      run(process.execPath, [serverlessBin, 'package', '--package', outDir], {
+        cwd: repoRoot,
+        env: { ...env, AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-test-${process.pid}-${basename(outDir)}` },
+        timeout: 240_000,
+        maxBuffer: 16 * 1024 * 1024,
+      }),
+    );
     const full = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
     const keep = <T>(all: Record<string, T>, ids: string[]) => Object.fromEntries(ids.map((id) => [id, all[id]]));
     return {

@@ -28,6 +28,7 @@ import {
 import { templateKey } from '../../deploy/stackset-template.js';
 import { CFN_LINT_TIMEOUT_MS, cfnLint } from '../support/cfn-lint.js';
 import { credentialsIn } from '../support/fleet-fixtures.js';
+import { onePackagingAtATime } from '../support/packaging-lock.js';
 import { runProjectScript } from '../support/project-script.js';
 import { useMoto } from '../support/use-moto.js';
 
@@ -74,11 +75,13 @@ function offlineEnv(): NodeJS.ProcessEnv {
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'agentcore-guard-org-'));
-  await packageMemberStack(workDir, {
-    stage: 'dev',
-    params: { agentRegions: REGIONS, auditAdministratorAccount: ADMINISTRATOR },
-    env: offlineEnv(),
-  });
+  await onePackagingAtATime(() =>
+    packageMemberStack(workDir, {
+      stage: 'dev',
+      params: { agentRegions: REGIONS, auditAdministratorAccount: ADMINISTRATOR },
+      env: offlineEnv(),
+    }),
+  );
   packagedDir = join(workDir, 'serverless');
 }, 240_000);
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageService } from '../../scripts/lib/artifacts.js';
+import { onePackagingAtATime } from '../support/packaging-lock.js';
 import {
   functionRoles,
   type GrantedStatement,
@@ -18,9 +19,9 @@ import {
 let dir: string;
 let template: Template;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'agentcore-guard-security-'));
-  packageService(dir);
+  await onePackagingAtATime(() => packageService(dir));
   template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }, 120_000);
 

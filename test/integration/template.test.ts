@@ -23,6 +23,7 @@ import {
   shownButNotEmitted,
 } from '../support/dashboard-body.js';
 import { metricsTheFunctionsEmit } from '../support/emitted-metrics.js';
+import { onePackagingAtATime } from '../support/packaging-lock.js';
 import {
   type Template as AuditedTemplate,
   evaluate,
@@ -84,7 +85,9 @@ function offlineEnv(buildDir: string): NodeJS.ProcessEnv {
 }
 
 function packageStack(outDir: string, extraArgs: string[]): Promise<RunResult> {
-  return run(process.execPath, [serverlessBin, 'package', '--package', outDir, ...extraArgs], offlineEnv(outDir));
+  return onePackagingAtATime(() =>
+    run(process.execPath, [serverlessBin, 'package', '--package', outDir, ...extraArgs], offlineEnv(outDir)),
+  );
 }
 
 type Json = Record<string, unknown>;
