@@ -162,8 +162,6 @@ beforeAll(async () => {
   proxy = await startFaultProxy({ target: moto.endpoint, seed: 20261126, rates: FAULTS });
   // Every container's IAM client sends through the fault proxy.
   process.env.AWS_ENDPOINT_URL = proxy.endpoint;
-
-  await createToolkitRoles();
 }, 120_000);
 
 afterAll(async () => {
@@ -181,6 +179,10 @@ describe('remediation under 30 % injected IAM faults', () => {
   const fewAttempts = { IAM_MAX_ATTEMPTS: '2' };
 
   beforeAll(async () => {
+    // Prepare: a fresh account with the toolkit's roles, whatever an earlier block (tests run in any order) left.
+    await moto.reset();
+    await createToolkitRoles();
+    proxy.resetStats();
     const events = Array.from({ length: ROLE_COUNT }, (_, i) => {
       const name = roleName(i);
       return {

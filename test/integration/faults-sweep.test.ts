@@ -61,11 +61,9 @@ const compliantRoles = async () => {
   return new Set(names.filter((_, i) => flags[i]));
 };
 
-beforeAll(async () => {
-  moto = await startMoto();
-  useEndpoint(moto.endpoint);
-  direct = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1' });
-  proxy = await startFaultProxy({ target: moto.endpoint, seed: 500 });
+/** An account of toolkit roles without our policy, whatever an earlier block (tests run in any order) left. */
+async function freshAccount(): Promise<void> {
+  await moto.reset();
   await createRoles(direct, names, 24);
   let next = 0;
   const toolkitPolicy = JSON.stringify({
@@ -82,6 +80,13 @@ beforeAll(async () => {
       }
     }),
   );
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  useEndpoint(moto.endpoint);
+  direct = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1' });
+  proxy = await startFaultProxy({ target: moto.endpoint, seed: 500 });
   // Clients built after this point (the sweep's, the handler's) go through the proxy.
   process.env.AWS_ENDPOINT_URL = proxy.endpoint;
 }, 120_000);
@@ -101,6 +106,7 @@ describe(`reconcile sweep of ${ROLE_COUNT} roles under 30 % injected IAM faults`
   let compliantAfterFirst: Set<string>;
 
   beforeAll(async () => {
+    await freshAccount();
     // Faults on the per-role calls; the shipped retry settings.
     proxy.setRates(FAULTS, ROLE_CALLS);
     const iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: settings().iamMaxAttempts });
@@ -176,6 +182,7 @@ describe(`reconcile sweep of ${ROLE_COUNT} roles under 30 % injected IAM faults`
 
 describe('the reconcile handler under faults', () => {
   captureOutput();
+  beforeAll(freshAccount, 120_000);
 
   it('fails the run with the number of failed roles when faults outlast the retries', async () => {
     // Prepare: a role left without our policy, and IAM failing every read of it.
