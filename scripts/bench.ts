@@ -138,6 +138,8 @@ async function referenceIamClient(packageDir: string, root: string): Promise<Unp
     },
     absWorkingDir: process.cwd(),
     outfile: modulePath,
+    // One entry point has nothing to share between chunks; esbuild only splits into an outdir.
+    splitting: false,
     sourcemap: false,
     logLevel: 'warning',
   });
