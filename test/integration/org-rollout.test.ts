@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { CloudFormationClient, DescribeStackSetCommand } from '@aws-sdk/client-cloudformation';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -28,7 +28,7 @@ import {
 import { templateKey } from '../../deploy/stackset-template.js';
 import { CFN_LINT_TIMEOUT_MS, cfnLint } from '../support/cfn-lint.js';
 import { credentialsIn } from '../support/fleet-fixtures.js';
-import { onePackagingAtATime } from '../support/packaging-lock.js';
+import { offlineEnv, onePackagingAtATime } from '../support/packaging-lock.js';
 import { runProjectScript } from '../support/project-script.js';
 import { useMoto } from '../support/use-moto.js';
 
@@ -58,28 +58,13 @@ const ADMINISTRATOR = '123456789012';
 let workDir: string;
 let packagedDir: string;
 
-/** The environment of a machine with no AWS access: packaging needs none. */
-function offlineEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-  return {
-    ...env,
-    AWS_CONFIG_FILE: join(workDir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    // Own esbuild scratch folder, so a parallel `npm run package` cannot collide with this one.
-    AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-org-${process.pid}-${basename(workDir)}`,
-  };
-}
-
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'agentcore-guard-org-'));
   await onePackagingAtATime(() =>
     packageMemberStack(workDir, {
       stage: 'dev',
       params: { agentRegions: REGIONS, auditAdministratorAccount: ADMINISTRATOR },
-      env: offlineEnv(),
+      env: offlineEnv(workDir),
     }),
   );
   packagedDir = join(workDir, 'serverless');

@@ -23,7 +23,7 @@ import {
   shownButNotEmitted,
 } from '../support/dashboard-body.js';
 import { metricsTheFunctionsEmit } from '../support/emitted-metrics.js';
-import { onePackagingAtATime } from '../support/packaging-lock.js';
+import { offlineEnv, onePackagingAtATime } from '../support/packaging-lock.js';
 import {
   type Template as AuditedTemplate,
   evaluate,
@@ -68,20 +68,6 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs 
       },
     );
   });
-}
-
-/** The environment of a machine with no AWS access at all: packaging must not need any. */
-function offlineEnv(buildDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-  return {
-    ...env,
-    AWS_CONFIG_FILE: join(buildDir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(buildDir, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    // Own esbuild scratch folder, so a parallel `npm run package` cannot collide with this one.
-    AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-test-${process.pid}-${basename(buildDir)}`,
-  };
 }
 
 function packageStack(outDir: string, extraArgs: string[]): Promise<RunResult> {

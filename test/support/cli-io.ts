@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import type { CliIO } from '../../src/cli/output.js';
+import { finished } from './project-script.js';
 
 export interface CaptureOptions {
   /** Pretend stderr is a terminal (the progress bar, cursor and wrap sequences). */
@@ -70,15 +71,7 @@ export async function runOnTerminal(options: {
     ],
     { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { code: status, stdout, stderr } = await finished(child);
   if (status !== 0) throw new Error(`the terminal driver failed (${status}): ${stderr}`);
   return JSON.parse(stdout);
 }

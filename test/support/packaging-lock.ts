@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lock } from 'proper-lockfile';
 
@@ -25,4 +25,21 @@ export async function onePackagingAtATime<T>(packaging: () => Promise<T> | T): P
   } finally {
     await release();
   }
+}
+
+/**
+ * The environment of a machine with no AWS access at all (packaging must not need any), with an esbuild scratch
+ * folder of its own so that a parallel `npm run package` cannot collide with this one.
+ */
+export function offlineEnv(buildDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
+  return {
+    ...env,
+    AWS_CONFIG_FILE: join(buildDir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(buildDir, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-test-${process.pid}-${basename(buildDir)}`,
+  };
 }

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export interface ScriptRun {
@@ -24,6 +25,11 @@ export function runProjectScript(script: string, args: string[], endpoint: strin
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   });
+  return finished(child);
+}
+
+/** What a child process wrote to stdout and stderr, and its exit code, once it has ended and closed them. */
+export function finished(child: ChildProcessWithoutNullStreams | ChildProcessByStdio<null, Readable, Readable>) {
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -32,5 +38,5 @@ export function runProjectScript(script: string, args: string[], endpoint: strin
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise<ScriptRun>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
