@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { AlertNotDeliveredError, lazyNotifier, type Notifier } from '../../src/alerts/notifier.js';
+import { AlertNotDeliveredError, type Notifier, notifierFor } from '../../src/alerts/notifier.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { errorMessage } from '../../src/aws/errors.js';
 import { InvocationClock } from '../../src/aws/time-budget.js';
@@ -28,11 +28,7 @@ export function reconcileDeps(config: Config = loadConfig()): ReconcileDeps {
     config,
     iam: createIamClient(config, { budget: clock }),
     clock,
-    notifier: lazyNotifier({
-      region: config.region,
-      tableName: config.alerts.stateTable,
-      topicArn: config.alerts.topicArn,
-    }),
+    notifier: notifierFor(config),
   };
 }
 

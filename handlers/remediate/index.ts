@@ -1,12 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { parse } from '@aws-sdk/util-arn-parser';
-import { deliverAlert, lazyNotifier, type Notifier } from '../../src/alerts/notifier.js';
+import { deliverAlert, type Notifier, notifierFor } from '../../src/alerts/notifier.js';
 import { createIamClient } from '../../src/aws/clients.js';
 import { errorMessage, errorName } from '../../src/aws/errors.js';
 import { InvocationClock, OutOfTimeError } from '../../src/aws/time-budget.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { readRoleEvent } from '../../src/events/role-event.js';
+import { type EventRefusal, screenEvent } from '../../src/events/screen.js';
 import {
   countingPublished,
   type LambdaHandler,
@@ -21,10 +21,7 @@ import { roleAlertFor, roleAlertSubject } from '../../src/remediation/finding-al
 import { isRoleFinding, type RemediationOutcome, type RoleFinding } from '../../src/remediation/outcome.js';
 import { logPolicyWrite } from '../../src/remediation/write-log.js';
 
-export type RemediateResult =
-  | RemediationOutcome
-  | { status: 'rejected'; reason: 'malformed' | 'foreign-account' }
-  | { status: 'skipped-failed-call' };
+export type RemediateResult = RemediationOutcome | EventRefusal;
 
 export interface RemediateDeps {
   config: Config;
@@ -41,11 +38,7 @@ export function remediateDeps(config: Config = loadConfig()): RemediateDeps {
     config,
     iam: createIamClient(config, { budget: clock }),
     clock,
-    notifier: lazyNotifier({
-      region: config.region,
-      tableName: config.alerts.stateTable,
-      topicArn: config.alerts.topicArn,
-    }),
+    notifier: notifierFor(config),
   };
 }
 
@@ -59,28 +52,9 @@ export function createRemediateHandler(deps: RemediateDeps): LambdaHandler<unkno
   const notifier = countingPublished(deps.notifier);
   return observed(
     async (event, context) => {
-      const read = readRoleEvent(event);
-      if (read.kind === 'malformed') {
-        logger.error('event rejected', { reason: 'malformed', problems: read.problems });
-        metrics.addMetric('RejectedEvent', MetricUnit.Count, 1);
-        return { status: 'rejected', reason: 'malformed' };
-      }
-      const ownAccount = parse(context.invokedFunctionArn).accountId;
-      if (read.account !== ownAccount) {
-        // The rules take only this account's events; one that gets here anyway was put on the bus by someone.
-        logger.error('event rejected', { reason: 'foreign-account', eventId: read.eventId, account: read.account });
-        metrics.addMetric('RejectedEvent', MetricUnit.Count, 1);
-        return { status: 'rejected', reason: 'foreign-account' };
-      }
-      if (read.kind === 'failed-call') {
-        logger.warn('event skipped', {
-          reason: 'failed-call',
-          eventId: read.eventId,
-          role: read.roleName,
-          errorCode: read.errorCode,
-        });
-        return { status: 'skipped-failed-call' };
-      }
+      const screened = screenEvent(readRoleEvent(event), context.invokedFunctionArn);
+      if ('refusal' in screened) return screened.refusal;
+      const read = screened.event;
       const started = performance.now();
       try {
         const outcome = await ensureCodeInterpreterPolicy(read.role, { iam, settings: config, budget: clock });

@@ -1,8 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type BedrockAgentCoreControlClient, GetAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore-control';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { parse } from '@aws-sdk/util-arn-parser';
-import { deliverAlert, lazyNotifier, type Notifier } from '../../src/alerts/notifier.js';
+import { deliverAlert, type Notifier, notifierFor } from '../../src/alerts/notifier.js';
 import type { AlertSubject } from '../../src/alerts/state.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
 import { agentCoreControlClientFor, createIamClient } from '../../src/aws/clients.js';
@@ -10,6 +9,7 @@ import { errorMessage, errorName } from '../../src/aws/errors.js';
 import { InvocationClock, OutOfTimeError } from '../../src/aws/time-budget.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { readRuntimeEvent } from '../../src/events/runtime-event.js';
+import { type EventRefusal, screenEvent } from '../../src/events/screen.js';
 import {
   countingPublished,
   type LambdaHandler,
@@ -26,8 +26,8 @@ import { runtimeRoleAlertSubject } from '../../src/runtime-roles/alert.js';
 import { checkRuntimeRole, type RuntimeRole, type RuntimeRoleCheck } from '../../src/runtime-roles/check.js';
 
 export type RuntimesResult =
-  | { status: 'rejected'; reason: 'malformed' | 'foreign-account' | 'malformed-role-arn' }
-  | { status: 'skipped-failed-call' }
+  | EventRefusal
+  | { status: 'rejected'; reason: 'malformed-role-arn' }
   | { status: 'runtime-gone'; agentRuntimeId: string }
   | { status: 'checked'; runtime: RuntimeRole; check: RuntimeRoleCheck };
 
@@ -46,11 +46,7 @@ export function runtimesDeps(config: Config = loadConfig()): RuntimesDeps {
     iam: createIamClient(config, { budget: clock }),
     clock,
     controlClientFor: agentCoreControlClientFor,
-    notifier: lazyNotifier({
-      region: config.region,
-      tableName: config.alerts.stateTable,
-      topicArn: config.alerts.topicArn,
-    }),
+    notifier: notifierFor(config),
   };
 }
 
@@ -64,22 +60,9 @@ export function createRuntimesHandler(deps: RuntimesDeps): LambdaHandler<unknown
   const notifier = countingPublished(deps.notifier);
   return observed(
     async (event, context) => {
-      const read = readRuntimeEvent(event);
-      if (read.kind === 'malformed') {
-        logger.error('event rejected', { reason: 'malformed', problems: read.problems });
-        metrics.addMetric('RejectedEvent', MetricUnit.Count, 1);
-        return { status: 'rejected', reason: 'malformed' };
-      }
-      const account = parse(context.invokedFunctionArn).accountId;
-      if (read.account !== account) {
-        logger.error('event rejected', { reason: 'foreign-account', eventId: read.eventId, account: read.account });
-        metrics.addMetric('RejectedEvent', MetricUnit.Count, 1);
-        return { status: 'rejected', reason: 'foreign-account' };
-      }
-      if (read.kind === 'failed-call') {
-        logger.warn('event skipped', { reason: 'failed-call', eventId: read.eventId, errorCode: read.errorCode });
-        return { status: 'skipped-failed-call' };
-      }
+      const screened = screenEvent(readRuntimeEvent(event), context.invokedFunctionArn);
+      if ('refusal' in screened) return screened.refusal;
+      const read = screened.event;
       const started = performance.now();
       try {
         const runtime = await describeRuntime(deps.controlClientFor(read.region), read.agentRuntimeId, read.region);
@@ -101,7 +84,7 @@ export function createRuntimesHandler(deps: RuntimesDeps): LambdaHandler<unknown
           metrics.addMetric('RejectedEvent', MetricUnit.Count, 1);
           return { status: 'rejected', reason: 'malformed-role-arn' };
         }
-        const check = await checkRuntimeRole(runtime, { iam, settings: config, account, budget: clock });
+        const check = await checkRuntimeRole(runtime, { iam, settings: config, account: read.account, budget: clock });
         const status = statusOf(check);
         logger[isProblem(check) ? 'warn' : 'info']('runtime checked', {
           eventId: read.eventId,

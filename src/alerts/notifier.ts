@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Config } from '../config.js';
 import { metrics } from '../observability.js';
 import type { AlertDeps, AlertOutcome, AlertSubject } from './state.js';
 
@@ -19,6 +20,10 @@ export interface NotifierSettings {
   /** How often to remind while failing; absent: changes only. */
   reminderMs?: number;
 }
+
+/** A function's alerting, from its settings: its region, alert-state table and topic. */
+export const notifierFor = (config: Pick<Config, 'region' | 'alerts'>): Notifier | undefined =>
+  lazyNotifier({ region: config.region, tableName: config.alerts.stateTable, topicArn: config.alerts.topicArn });
 
 /**
  * Alerting built on first use. The remediate and reconcile functions alert rarely (a role that is not theirs to
