@@ -146,3 +146,22 @@ export async function createRoles(
     ),
   );
 }
+
+/** The least-privilege document for a role of the aws partition, written out from the requirement (not the code). */
+export const LEAST_PRIVILEGE_DOCUMENT = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'AgentCoreGuardCodeInterpreter',
+      Effect: 'Allow',
+      Action: [
+        'bedrock-agentcore:StartCodeInterpreterSession',
+        'bedrock-agentcore:InvokeCodeInterpreter',
+        'bedrock-agentcore:StopCodeInterpreterSession',
+        'bedrock-agentcore:GetCodeInterpreterSession',
+        'bedrock-agentcore:ListCodeInterpreterSessions',
+      ],
+      Resource: ['arn:aws:bedrock-agentcore:*:aws:code-interpreter/*'],
+    },
+  ],
+};

@@ -17,7 +17,13 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/main.js';
 import { captureIO } from '../../support/cli-io.js';
-import { ACCOUNT, describedRole, roleArn, TOOLKIT_PREFIX } from '../../support/iam-fixtures.js';
+import {
+  ACCOUNT,
+  describedRole,
+  LEAST_PRIVILEGE_DOCUMENT,
+  roleArn,
+  TOOLKIT_PREFIX,
+} from '../../support/iam-fixtures.js';
 
 const control = mockClient(BedrockAgentCoreControlClient);
 const iamMock = mockClient(IAMClient);
@@ -31,21 +37,6 @@ const REQUIRED = [
   'bedrock-agentcore:StopCodeInterpreterSession',
 ];
 /** The least-privilege grant a role of this account needs, as the requirement states it. */
-const LEAST_PRIVILEGE = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'AgentCoreGuardCodeInterpreter',
-      Effect: 'Allow',
-      Action: [
-        ...REQUIRED,
-        'bedrock-agentcore:GetCodeInterpreterSession',
-        'bedrock-agentcore:ListCodeInterpreterSessions',
-      ],
-      Resource: ['arn:aws:bedrock-agentcore:*:aws:code-interpreter/*'],
-    },
-  ],
-};
 const trustAlso = (principal: Record<string, string>) =>
   encodeURIComponent(
     JSON.stringify({
@@ -120,7 +111,7 @@ describe('check --runtime', () => {
       text,
     );
     expect(command?.slice(1, 3)).toEqual([CDK_ROLE, 'CodeInterpreterAccess']);
-    expect(JSON.parse(command?.[3] ?? '{}')).toEqual(LEAST_PRIVILEGE);
+    expect(JSON.parse(command?.[3] ?? '{}')).toEqual(LEAST_PRIVILEGE_DOCUMENT);
     expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
   });
 

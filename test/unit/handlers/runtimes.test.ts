@@ -12,7 +12,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createRuntimesHandler, runtimesDeps } from '../../../handlers/runtimes/index.js';
 import { loadConfig } from '../../../src/config.js';
 import { apiCallEvent } from '../../support/events.js';
-import { ACCOUNT, describedRole, noSuchEntity, TOOLKIT_PREFIX } from '../../support/iam-fixtures.js';
+import {
+  ACCOUNT,
+  describedRole,
+  LEAST_PRIVILEGE_DOCUMENT,
+  noSuchEntity,
+  TOOLKIT_PREFIX,
+} from '../../support/iam-fixtures.js';
 import { lambdaContext } from '../../support/lambda.js';
 import { captureOutput } from '../../support/output.js';
 
@@ -73,24 +79,8 @@ describe('runtimes handler: what a write leaves in the log', () => {
   });
 
   it('logs no write for a role that already has our policy', async () => {
-    // Prepare: the document our least-privilege profile writes, written out from the requirement.
-    const ours = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'AgentCoreGuardCodeInterpreter',
-          Effect: 'Allow',
-          Action: [
-            'bedrock-agentcore:StartCodeInterpreterSession',
-            'bedrock-agentcore:InvokeCodeInterpreter',
-            'bedrock-agentcore:StopCodeInterpreterSession',
-            'bedrock-agentcore:GetCodeInterpreterSession',
-            'bedrock-agentcore:ListCodeInterpreterSessions',
-          ],
-          Resource: ['arn:aws:bedrock-agentcore:*:aws:code-interpreter/*'],
-        },
-      ],
-    };
+    // Prepare: the document our least-privilege profile writes.
+    const ours = LEAST_PRIVILEGE_DOCUMENT;
     iamMock.on(GetRolePolicyCommand).resolves({ PolicyDocument: encodeURIComponent(JSON.stringify(ours)) });
     // Act
     const result = await handler(runtimeEvent('CreateAgentRuntime', 'evt-10'), lambdaContext());

@@ -16,6 +16,7 @@ import { ensureCodeInterpreterPolicy } from '../../../src/remediation/ensure.js'
 import {
   ACCOUNT,
   describedRole,
+  LEAST_PRIVILEGE_DOCUMENT,
   noSuchEntity,
   remediationSettings,
   roleArn,
@@ -25,24 +26,8 @@ import {
 
 const roleName = `${TOOLKIT_PREFIX}us-west-2-0123456789`;
 const settings = remediationSettings({ roleNotFoundRetryMs: 30_000 });
-/** The least-privilege document for a role of the test account, written out from the requirement. */
-const desired = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'AgentCoreGuardCodeInterpreter',
-      Effect: 'Allow',
-      Action: [
-        'bedrock-agentcore:StartCodeInterpreterSession',
-        'bedrock-agentcore:InvokeCodeInterpreter',
-        'bedrock-agentcore:StopCodeInterpreterSession',
-        'bedrock-agentcore:GetCodeInterpreterSession',
-        'bedrock-agentcore:ListCodeInterpreterSessions',
-      ],
-      Resource: ['arn:aws:bedrock-agentcore:*:aws:code-interpreter/*'],
-    },
-  ],
-});
+/** The least-privilege document for a role of the test account. */
+const desired = JSON.stringify(LEAST_PRIVILEGE_DOCUMENT);
 const toolkitPolicy = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Sid: 'ECR', Effect: 'Allow', Action: ['ecr:BatchGetImage'], Resource: '*' }],
