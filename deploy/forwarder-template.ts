@@ -11,7 +11,9 @@
  * Parameterised by service, stage and home region, with no assets to upload: the deploy script creates it per region,
  * and a StackSet can roll out the same JSON (`npm run template:forwarders`).
  */
+
 import { forwarderNames } from '../src/deployment/forwarders.js';
+import { topicAdministration } from '../src/policy/topic-administration.js';
 import { EMAIL_PATTERN, HOME_REGION, REGION_PATTERN, runtimeEventPattern } from '../src/settings.js';
 
 /** The names as `Fn::Sub` strings: the stack's parameters and region fill them in. */
@@ -177,21 +179,7 @@ export function forwarderTemplate() {
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              {
-                Sid: 'AccountAdministers',
-                Effect: 'Allow',
-                Principal: { AWS: accountRoot },
-                Action: [
-                  'sns:GetTopicAttributes',
-                  'sns:SetTopicAttributes',
-                  'sns:AddPermission',
-                  'sns:RemovePermission',
-                  'sns:DeleteTopic',
-                  'sns:Subscribe',
-                  'sns:ListSubscriptionsByTopic',
-                ],
-                Resource: { Ref: 'ForwarderAlarmTopic' },
-              },
+              topicAdministration(accountRoot, { Ref: 'ForwarderAlarmTopic' }),
               {
                 Sid: 'DeadLetterAlarmPublishes',
                 Effect: 'Allow',

@@ -1,3 +1,4 @@
+import { topicAdministration } from '../policy/topic-administration.js';
 import { EMAIL_PATTERN, ORGANIZATION_ID_PATTERN } from '../settings.js';
 
 /**
@@ -99,21 +100,7 @@ export function centralAlertsTemplate(): Record<string, unknown> {
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              {
-                Sid: 'AccountAdministers',
-                Effect: 'Allow',
-                Principal: { AWS: ACCOUNT_ROOT },
-                Action: [
-                  'sns:GetTopicAttributes',
-                  'sns:SetTopicAttributes',
-                  'sns:AddPermission',
-                  'sns:RemovePermission',
-                  'sns:DeleteTopic',
-                  'sns:Subscribe',
-                  'sns:ListSubscriptionsByTopic',
-                ],
-                Resource: TOPIC,
-              },
+              topicAdministration(ACCOUNT_ROOT, TOPIC),
               {
                 Sid: 'MemberAlertFunctionsPublish',
                 Effect: 'Allow',
