@@ -1,4 +1,4 @@
-import type { SignalSource } from './output.js';
+import { EXIT, type ExitCode, type SignalSource } from './output.js';
 
 /**
  * SIGINT (Ctrl-C) and SIGTERM while a long command runs: `next` settles with the first one, so the command can stop
@@ -25,4 +25,27 @@ export function watchInterrupts(source: SignalSource | undefined): {
       source.off('SIGTERM', onTerm);
     },
   };
+}
+
+/**
+ * A long command's work, or the first SIGINT or SIGTERM while it runs, whichever comes first; its progress bar is
+ * stopped either way. On a signal the work is abandoned: what is still in flight is no longer reported, and the
+ * command exits with the signal's code (130 or 143) once it has said what it did.
+ */
+export async function untilDoneOrInterrupted<T>(
+  source: SignalSource | undefined,
+  work: Promise<T>,
+  stopProgress: () => void,
+): Promise<{ result: T } | { signal: NodeJS.Signals; exitCode: ExitCode }> {
+  const interrupts = watchInterrupts(source);
+  let finished: { result: T } | { signal: NodeJS.Signals };
+  try {
+    finished = await Promise.race([work.then((result) => ({ result })), interrupts.next]);
+  } finally {
+    stopProgress();
+    interrupts.dispose();
+  }
+  if ('result' in finished) return finished;
+  work.catch(() => undefined);
+  return { signal: finished.signal, exitCode: finished.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted };
 }

@@ -17,7 +17,7 @@ import {
   type SettingValue,
 } from '../../settings.js';
 import type { CliContext } from '../context.js';
-import { watchInterrupts } from '../interrupt.js';
+import { untilDoneOrInterrupted } from '../interrupt.js';
 import { type CliIO, EXIT, jsonOption, renderTable, UsageError, writeJson, writeLine } from '../output.js';
 
 interface FleetFlags {
@@ -182,7 +182,6 @@ export function register(program: Command, ctx: CliContext): void {
 
       const progress = progressReporter(ctx.io, json, accounts.length);
       const done: AccountReport[] = [];
-      const interrupts = watchInterrupts(ctx.io.signals);
       const started = performance.now();
       const run = runFleetReport({
         accounts,
@@ -201,13 +200,7 @@ export function register(program: Command, ctx: CliContext): void {
           progress.onProgress(p);
         },
       });
-      let finished: { report: FleetReport } | { signal: NodeJS.Signals };
-      try {
-        finished = await Promise.race([run.then((report) => ({ report })), interrupts.next]);
-      } finally {
-        progress.stop();
-        interrupts.dispose();
-      }
+      const finished = await untilDoneOrInterrupted(ctx.io.signals, run, () => progress.stop());
 
       const header = {
         administratorAccount: administrator,
@@ -216,10 +209,8 @@ export function register(program: Command, ctx: CliContext): void {
         remediatedWindowDays: days,
       };
       if ('signal' in finished) {
-        // Reads only: nothing is left half-done. What is still in flight is abandoned.
-        run.catch(() => undefined);
         const { signal } = finished;
-        ctx.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+        ctx.exit(finished.exitCode);
         writeLine(
           ctx.io.stderr,
           `agentcore-guard: interrupted by ${signal} after ${done.length} of ${accounts.length} accounts; nothing was changed.`,
@@ -233,7 +224,7 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
 
-      const { report } = finished;
+      const { result: report } = finished;
       ctx.exit(report.healthy ? EXIT.ok : EXIT.findings);
       if (json) writeJson(ctx.io, { ...header, ...report });
       else writeLine(ctx.io.stdout, renderFleet(report, days));

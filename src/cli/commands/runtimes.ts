@@ -12,7 +12,7 @@ import {
 import { DEFAULTS } from '../../settings.js';
 import { callerAccount } from '../account.js';
 import type { CliContext } from '../context.js';
-import { watchInterrupts } from '../interrupt.js';
+import { untilDoneOrInterrupted } from '../interrupt.js';
 import {
   type CliIO,
   describeError,
@@ -142,7 +142,6 @@ export function register(program: Command, ctx: CliContext): void {
 
       const progress = progressReporter(ctx.io, json, regions.length);
       const record = recordProgress();
-      const interrupts = watchInterrupts(ctx.io.signals);
       const started = performance.now();
       progress.start();
       const survey = surveyRuntimeRoles(regions, {
@@ -157,20 +156,12 @@ export function register(program: Command, ctx: CliContext): void {
           progress.onProgress(p);
         },
       });
-      let finished: { survey: RuntimeSurvey } | { signal: NodeJS.Signals };
-      try {
-        finished = await Promise.race([survey.then((result) => ({ survey: result })), interrupts.next]);
-      } finally {
-        progress.stop();
-        interrupts.dispose();
-      }
+      const finished = await untilDoneOrInterrupted(ctx.io.signals, survey, () => progress.stop());
       const durationMs = Math.round(performance.now() - started);
 
       if ('signal' in finished) {
-        // The process ends now; what is still in flight is abandoned.
-        survey.catch(() => undefined);
         const { signal } = finished;
-        ctx.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+        ctx.exit(finished.exitCode);
         const { runtimes } = record.survey;
         writeLine(
           ctx.io.stderr,
@@ -181,7 +172,7 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
 
-      const { survey: result } = finished;
+      const { result } = finished;
       const allGood =
         result.regions.every((r) => 'runtimes' in r) && result.runtimes.every((r) => r.access.verdict === 'allowed');
       ctx.exit(allGood ? EXIT.ok : EXIT.findings);

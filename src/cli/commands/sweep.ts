@@ -1,9 +1,9 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { type SweepProgress, type SweepResult, type SweepSummary, sweepRoles } from '../../remediation/sweep.js';
+import { type SweepProgress, type SweepResult, sweepRoles } from '../../remediation/sweep.js';
 import { DEFAULTS, SWEEP_CONCURRENCY_MAX } from '../../settings.js';
 import { type CliContext, overridesFrom, type SettingFlags } from '../context.js';
-import { watchInterrupts } from '../interrupt.js';
+import { untilDoneOrInterrupted } from '../interrupt.js';
 import { renderSweep } from '../outcomes.js';
 import { type CliIO, EXIT, jsonOption, writeJson, writeLine } from '../output.js';
 import { addSettingOptions, SETTING_FLAG_NAMES } from './remediate.js';
@@ -92,7 +92,6 @@ export function register(program: Command, ctx: CliContext): void {
       const json = flags.json === true;
       const progress = progressReporter(ctx.io, json);
       const record = recordProgress();
-      const interrupts = watchInterrupts(ctx.io.signals);
       const started = performance.now();
       const sweep = sweepRoles({
         iam: ctx.clients.iam(settings),
@@ -103,19 +102,11 @@ export function register(program: Command, ctx: CliContext): void {
           progress.onProgress(p);
         },
       });
-      let finished: { summary: SweepSummary } | { signal: NodeJS.Signals };
-      try {
-        finished = await Promise.race([sweep.then((summary) => ({ summary })), interrupts.next]);
-      } finally {
-        progress.stop();
-        interrupts.dispose();
-      }
+      const finished = await untilDoneOrInterrupted(ctx.io.signals, sweep, () => progress.stop());
 
       if ('signal' in finished) {
-        // The process ends now; what is still in flight is abandoned, and its outcome is no longer reported.
-        sweep.catch(() => undefined);
         const { signal } = finished;
-        ctx.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+        ctx.exit(finished.exitCode);
         const durationMs = Math.round(performance.now() - started);
         const done = record.results;
         const of = record.listed ? ` of ${record.listed.matched}` : '';
@@ -143,7 +134,7 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
 
-      const { summary } = finished;
+      const { result: summary } = finished;
       const pending = settings.dryRun && summary.counts['would-remediate'] > 0;
       ctx.exit(summary.failed > 0 || pending ? EXIT.findings : EXIT.ok);
       if (json) writeJson(ctx.io, { dryRun: settings.dryRun, ...summary });
