@@ -23,6 +23,7 @@ import {
 import { forwarderTemplate } from '../deploy/forwarder-template.js';
 import { forwarderNames } from '../src/deployment/forwarders.js';
 import { commaList } from '../src/settings.js';
+import { sayNodeVersionNoticeOnce } from './lib/sdk-notice.js';
 
 const USAGE = `usage:
   forwarders deploy --stage <stage> --regions <r1,r2> [--alert-email <address>] [--service <name>]
@@ -95,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
+sayNodeVersionNoticeOnce();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -38,6 +38,7 @@ import {
   updateRollout,
 } from '../deploy/org-rollout.js';
 import { commaList, HOME_REGION, ORGANIZATION_PARENT_PATTERN } from '../src/settings.js';
+import { sayNodeVersionNoticeOnce } from './lib/sdk-notice.js';
 
 const USAGE = `usage:
   org package --param organizationId=o-… [--param <name>=<value> …] [--stage <stage>] [--dir .org]
@@ -170,6 +171,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+sayNodeVersionNoticeOnce();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
