@@ -25,6 +25,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Unit tests call plain functions over injected clients, so the files of a worker share one module graph:
+          // loading the SDK and Powertools again for each file cost most of their time. Each file starts with the
+          // logger and metrics a new process has, and `--sequence.shuffle` runs check no file depends on another.
+          isolate: false,
+          setupFiles: ['test/support/fresh-process-state.ts'],
           // A unit test's timeout catches a hang, not slowness: property runs and the 16 MiB reply are CPU-bound and
           // take several times longer on a busy machine than on an idle one.
           testTimeout: 30_000,

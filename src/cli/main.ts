@@ -55,6 +55,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const ctx = createContext(io);
   // The functions' JSON log lines are for CloudWatch; here they would land in the middle of a person's output.
   // POWERTOOLS_LOG_LEVEL brings them back for debugging.
+  // The level is the process's: it is put back when the command is done, for whatever runs in-process after it.
+  const logLevel = logger.getLevelName();
   if (!(io.env ?? process.env).POWERTOOLS_LOG_LEVEL) logger.setLogLevel('SILENT');
   const program = buildProgram(ctx);
   try {
@@ -70,6 +72,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const { exitCode, message } = describeError(error, ctx.errorContext());
     io.stderr.write(`${CLI_NAME}: ${message}\n`);
     return exitCode;
+  } finally {
+    logger.setLogLevel(logLevel);
   }
 }
 
