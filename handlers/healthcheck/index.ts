@@ -6,7 +6,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { publishAlert } from '../../src/alerts/publish.js';
 import { createDynamoDbClient, createSnsClient } from '../../src/aws/alert-clients.js';
-import { agentCoreClientFor, agentCoreControlClientFor, createIamClient } from '../../src/aws/clients.js';
+import { agentCoreClientsByRegion, agentCoreControlClientsByRegion, createIamClient } from '../../src/aws/clients.js';
 import { errorMessage } from '../../src/aws/errors.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { readRunInput } from '../../src/health/input.js';
@@ -62,8 +62,8 @@ export function healthCheckDeps(config: Config = loadConfig()): HealthCheckDeps 
     iam: createIamClient(config),
     ddb: createDynamoDbClient(config.region),
     sns: createSnsClient(config.region),
-    controlClientFor: agentCoreControlClientFor,
-    agentCoreClientFor,
+    controlClientFor: agentCoreControlClientsByRegion(),
+    agentCoreClientFor: agentCoreClientsByRegion(),
   };
 }
 

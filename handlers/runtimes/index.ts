@@ -4,7 +4,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { deliverAlert, type Notifier, notifierFor } from '../../src/alerts/notifier.js';
 import type { AlertSubject } from '../../src/alerts/state.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
-import { agentCoreControlClientFor, createIamClient } from '../../src/aws/clients.js';
+import { agentCoreControlClientsByRegion, createIamClient } from '../../src/aws/clients.js';
 import { errorMessage, errorName } from '../../src/aws/errors.js';
 import { InvocationClock, OutOfTimeError } from '../../src/aws/time-budget.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -45,7 +45,7 @@ export function runtimesDeps(config: Config = loadConfig()): RuntimesDeps {
     config,
     iam: createIamClient(config, { budget: clock }),
     clock,
-    controlClientFor: agentCoreControlClientFor,
+    controlClientFor: agentCoreControlClientsByRegion(),
     notifier: notifierFor(config),
   };
 }

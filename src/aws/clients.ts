@@ -54,30 +54,32 @@ export function createStsClient(region: string = HOME_REGION): STSClient {
   return new STSClient({ region });
 }
 
-// --- Health check (issue 4): AgentCore data and control planes are regional, so one client per region,
-// cached for the life of the process (Lambda reuses it across invocations). DynamoDB and SNS live in the
-// stack's own region. Endpoints come from the SDK's own resolution, so `AWS_ENDPOINT_URL` and the
-// service-specific `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE` (tests, proxies) are honoured.
+// --- Health check (issue 4): AgentCore data and control planes are regional, so one client per region. Endpoints
+// come from the SDK's own resolution, so `AWS_ENDPOINT_URL` and the service-specific
+// `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE` (tests, proxies) are honoured.
 
-const agentCoreClients = new Map<string, BedrockAgentCoreClient>();
-const agentCoreControlClients = new Map<string, BedrockAgentCoreControlClient>();
-
-export function agentCoreClientFor(region: string): BedrockAgentCoreClient {
-  let client = agentCoreClients.get(region);
-  if (!client) {
-    client = new BedrockAgentCoreClient({ region, maxAttempts: 2 });
-    agentCoreClients.set(region, client);
-  }
-  return client;
+/**
+ * A client per region, built on first use and kept as long as the returned function is: a handler's dependencies
+ * live as long as its Lambda environment, a CLI command's for that command.
+ */
+function onePerRegion<C>(create: (region: string) => C): (region: string) => C {
+  const clients = new Map<string, C>();
+  return (region) => {
+    let client = clients.get(region);
+    if (!client) {
+      client = create(region);
+      clients.set(region, client);
+    }
+    return client;
+  };
 }
 
-export function agentCoreControlClientFor(region: string): BedrockAgentCoreControlClient {
-  let client = agentCoreControlClients.get(region);
-  if (!client) {
-    client = new BedrockAgentCoreControlClient({ region, maxAttempts: 5, retryMode: 'adaptive' });
-    agentCoreControlClients.set(region, client);
-  }
-  return client;
+export function agentCoreClientsByRegion(): (region: string) => BedrockAgentCoreClient {
+  return onePerRegion((region) => new BedrockAgentCoreClient({ region, maxAttempts: 2 }));
+}
+
+export function agentCoreControlClientsByRegion(): (region: string) => BedrockAgentCoreControlClient {
+  return onePerRegion((region) => new BedrockAgentCoreControlClient({ region, maxAttempts: 5, retryMode: 'adaptive' }));
 }
 
 export function createSsmClient(config: Pick<Config, 'region'>): SSMClient {

@@ -8,7 +8,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { loadSharedConfigFiles } from '@smithy/core/config';
 import { createSnsClient } from '../aws/alert-clients.js';
 import {
-  agentCoreControlClientFor,
+  agentCoreControlClientsByRegion,
   createCloudTrailClient,
   createEventBridgeClient,
   createIamClient,
@@ -80,7 +80,7 @@ export function createContext(io: CliIO): CliContext {
       sts: createStsClient,
       organizations: createOrganizationsClient,
       memberAccount: memberAccountClients,
-      agentCoreControl: agentCoreControlClientFor,
+      agentCoreControl: agentCoreControlClientsByRegion(),
     },
     exit(code) {
       if (code > exitCode) exitCode = code;

@@ -2,7 +2,7 @@ import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import type { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import type { Command } from 'commander';
 import { parseAgentRuntimeArn } from '../../aws/arn.js';
-import { agentCoreClientFor, agentCoreControlClientFor } from '../../aws/clients.js';
+import { agentCoreClientsByRegion, agentCoreControlClientsByRegion } from '../../aws/clients.js';
 import { errorMessage } from '../../aws/errors.js';
 import { checkAgentHealth, judgeOutcome } from '../../health/check.js';
 import { describePermission, type HealthResult, type PermissionCheck } from '../../health/result.js';
@@ -108,11 +108,11 @@ export async function verifyCommand(options: VerifyOptions, io: VerifyIo, deps: 
     try {
       const [target] = await resolveTargets(
         { agentRuntimeArns: [arn], discoveryRegions: [] },
-        { controlClientFor: deps.controlClientFor ?? agentCoreControlClientFor },
+        { controlClientFor: deps.controlClientFor ?? agentCoreControlClientsByRegion() },
       );
       if (!target) throw new Error(`no target for ${arn}`);
       result = await checkAgentHealth(target, {
-        agentCoreClientFor: deps.agentCoreClientFor ?? agentCoreClientFor,
+        agentCoreClientFor: deps.agentCoreClientFor ?? agentCoreClientsByRegion(),
         newProbe,
         timeoutMs,
         permissionProbe: deps.permissionProbe,
