@@ -41,7 +41,11 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          // Each file starts its own emulator; AWS-style retries and waits need room.
+          // As for unit tests, the files of a worker share one module graph. A file leases one of the worker's moto
+          // servers, wiped, rather than starting one (see leaseMoto), and src/ keeps no clients for the process.
+          isolate: false,
+          setupFiles: ['test/support/fresh-process-state.ts'],
+          // AWS-style retries and waits need room.
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -15,7 +15,7 @@ import { type SweepSummary, sweepRoles } from '../src/remediation/sweep.js';
 import { LIST_ROLES_PAGE_SIZE } from '../src/roles/listing.js';
 import { DEFAULTS } from '../src/settings.js';
 import { createRoles } from '../test/support/iam-fixtures.js';
-import { startMoto, useEndpoint } from '../test/support/moto.js';
+import { leaseMoto, useEndpoint } from '../test/support/moto.js';
 
 const TOTAL_ROLES = 2_000;
 const MATCHING = 1_000;
@@ -127,7 +127,7 @@ const median = (values: number[]) => {
 };
 
 async function main() {
-  const moto = await startMoto();
+  const moto = await leaseMoto();
   try {
     useEndpoint(moto.endpoint);
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -211,7 +211,7 @@ async function main() {
     );
     if (measuredTotal !== minimum) process.exitCode = 1;
   } finally {
-    await moto.stop();
+    await moto.release();
   }
 }
 

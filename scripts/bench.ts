@@ -21,7 +21,7 @@ import { createRoleEvent } from '../test/support/events.js';
 import { startFaultProxy } from '../test/support/fault-proxy.js';
 import { createToolkitRole } from '../test/support/iam-fixtures.js';
 import { lambdaContext } from '../test/support/lambda.js';
-import { MOTO_MISSING_MESSAGE, motoAvailable, startMoto } from '../test/support/moto.js';
+import { leaseMoto, MOTO_MISSING_MESSAGE, motoAvailable } from '../test/support/moto.js';
 import { budgetFor, type FunctionArtifact, kb, packageService, readArtifacts } from './lib/artifacts.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
@@ -225,7 +225,7 @@ function measureStarts(unpacked: Unpacked[]): { bareMs: number; byFn: Map<string
 
 /** Runs the bundled remediate handler against moto through a counting proxy (no faults injected). */
 async function remediationCalls(remediate: Unpacked): Promise<{ newRole: number; compliant: number }> {
-  const moto = await startMoto();
+  const moto = await leaseMoto();
   const proxy = await startFaultProxy({ target: moto.endpoint, seed: 1 });
   const saved = { ...process.env };
   try {
@@ -260,7 +260,7 @@ async function remediationCalls(remediate: Unpacked): Promise<{ newRole: number;
   } finally {
     process.env = saved;
     await proxy.stop();
-    await moto.stop();
+    await moto.release();
   }
 }
 

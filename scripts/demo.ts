@@ -9,7 +9,7 @@ import { checkCodeInterpreterPermissions } from '../src/permission/check.js';
 import { decodePolicyDocument } from '../src/policy/document.js';
 import { createToolkitRole, toolkitPolicyName } from '../test/support/iam-fixtures.js';
 import { lambdaContext } from '../test/support/lambda.js';
-import { MOTO_MISSING_MESSAGE, motoAvailable, startMoto, useEndpoint } from '../test/support/moto.js';
+import { leaseMoto, MOTO_MISSING_MESSAGE, motoAvailable, useEndpoint } from '../test/support/moto.js';
 
 // The sample CloudTrail event (events/), as EventBridge delivers it: the role the toolkit creates for an agent.
 const event = JSON.parse(await readFile(new URL('../events/create-role-agentcore.json', import.meta.url), 'utf8'));
@@ -27,7 +27,7 @@ if (!motoAvailable()) {
   process.exit(2);
 }
 
-const moto = await startMoto();
+const moto = await leaseMoto();
 try {
   useEndpoint(moto.endpoint);
   // Quiet the handler's JSON logs and metrics so the story reads; the tests check those.
@@ -99,5 +99,5 @@ try {
     console.log(`\n${bold('Done.')} Deploy for real with: npx serverless deploy --stage prod (see README.md).`);
   }
 } finally {
-  await moto.stop();
+  await moto.release();
 }

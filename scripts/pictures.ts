@@ -39,7 +39,7 @@ import {
 } from '../test/support/iam-fixtures.js';
 import { startIamSimulator } from '../test/support/iam-simulator.js';
 import { lambdaContext } from '../test/support/lambda.js';
-import { MOTO_MISSING_MESSAGE, motoAvailable, startMoto, useEndpoint } from '../test/support/moto.js';
+import { leaseMoto, MOTO_MISSING_MESSAGE, motoAvailable, useEndpoint } from '../test/support/moto.js';
 import { buildCli } from './build-cli.js';
 import { emailPage, slackPage } from './lib/alert-html.js';
 import { screenOf, terminalSvg } from './lib/terminal-svg.js';
@@ -91,8 +91,8 @@ function mask(text: string): string {
 // Inside the checkout, so that the CLI bundle finds its external packages in node_modules as dist/cli.mjs does.
 await mkdir(join(root, 'node_modules', '.cache'), { recursive: true });
 const work = await mkdtemp(join(root, 'node_modules', '.cache', 'agentcore-guard-pictures-'));
-const moto = await startMoto();
-const cleanups: (() => Promise<unknown>)[] = [() => moto.stop(), () => rm(work, { recursive: true, force: true })];
+const moto = await leaseMoto();
+const cleanups: (() => Promise<unknown>)[] = [() => moto.release(), () => rm(work, { recursive: true, force: true })];
 try {
   // moto lists roles in the order of their random IDs: a fixed seed gives the same IDs, so the same order, every run.
   await fetch(`${moto.endpoint}/moto-api/seed?a=42`, { method: 'POST' });

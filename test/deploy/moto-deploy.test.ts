@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCallEvent, createRoleEvent } from '../support/events.js';
-import { type MotoServer, startMoto } from '../support/moto.js';
+import { leaseMoto, type MotoServer } from '../support/moto.js';
 
 /**
  * The real stack, deployed with `serverless deploy` (osls) into a stock moto server, then removed with
@@ -145,7 +145,7 @@ function client<C extends { middlewareStack: { add: (...args: never[]) => void }
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   packageDir = await mkdtemp(join(tmpdir(), 'agentcore-guard-deploy-'));
   esbuildDir = `.esbuild-deploy-${process.pid}-${basename(packageDir)}`;
   const packaged = await timed('package', () => osls(['package', '--package', packageDir], oslsEnv()));
@@ -157,7 +157,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Whatever the tests left deployed goes with the emulator.
-  if (moto) await moto.stop();
+  if (moto) await moto.release();
   if (packageDir) await rm(packageDir, { recursive: true, force: true });
   if (esbuildDir) await rm(join(repoRoot, esbuildDir), { recursive: true, force: true });
   process.stderr.write(`moto deploy timings (s): ${JSON.stringify(timings)}\n`);

@@ -12,7 +12,7 @@ import { buildProbe, proofProbe, seedProbe } from '../../src/probes/prompt.js';
 import { optedOutOfPromptProbe, resolveTargets } from '../../src/runtimes/discovery.js';
 import { SEED_AFTER, SEED_BEFORE, SEED_BEFORE_WITH_PRODUCT } from '../fixtures/seed-transcripts.js';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake, streamed } from '../support/agentcore-fake.js';
-import { type MotoServer, startMoto } from '../support/moto.js';
+import { leaseMoto, type MotoServer } from '../support/moto.js';
 
 // The AgentCore data plane is not in moto: these tests run the REAL SDK clients against a focused local fake
 // (test/support/agentcore-fake.ts) that speaks the wire protocol from the SDK's model.
@@ -259,12 +259,12 @@ describe("discovery and the probe tag through moto's bedrock-agentcore-control",
     );
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await leaseMoto();
     control = new BedrockAgentCoreControlClient({ region: 'us-west-2', endpoint: moto.endpoint, credentials });
   });
   afterAll(async () => {
     control.destroy();
-    await moto.stop();
+    await moto.release();
   });
 
   it("finds each runtime's real execution role, whatever it is called, and which runtimes opted out of the prompt", async () => {

@@ -7,7 +7,7 @@ import { BedrockAgentCoreControlClient, CreateAgentRuntimeCommand } from '@aws-s
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AgentCoreFake, digestOfProbeToken, startAgentCoreFake } from '../support/agentcore-fake.js';
 import { iamError, startFakeIam } from '../support/fake-iam.js';
-import { freePort, type MotoServer, startMoto } from '../support/moto.js';
+import { freePort, leaseMoto, type MotoServer } from '../support/moto.js';
 
 // Each failure a person meets in the first hour, through the real bin in a child process with the environment set:
 // exit 2 and one sentence with the cause and what to do, never the SDK's or Powertools' internals.
@@ -214,10 +214,10 @@ describe('verify --agent', () => {
   let moto: MotoServer;
   let fake: AgentCoreFake;
   beforeAll(async () => {
-    [moto, fake] = await Promise.all([startMoto(), startAgentCoreFake()]);
+    [moto, fake] = await Promise.all([leaseMoto(), startAgentCoreFake()]);
   });
   afterAll(async () => {
-    await Promise.all([moto?.stop(), fake?.stop()]);
+    await Promise.all([moto?.release(), fake?.stop()]);
   });
 
   it('against an endpoint without the data plane says the answer is not AWS\'s, not "Unknown (HTTP 404)"', async () => {

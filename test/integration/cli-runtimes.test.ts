@@ -16,7 +16,7 @@ import { runOnTerminal } from '../support/cli-io.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { ACCOUNT, createToolkitRole, TOOLKIT_PREFIX, toolkitTrustPolicy } from '../support/iam-fixtures.js';
 import { startIamSimulator } from '../support/iam-simulator.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 
 /**
  * `runtimes` and `check --runtime` as a person runs them: the shipped bundle in a child process, against moto's
@@ -171,7 +171,7 @@ async function givenThreeRuntimes() {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   useEndpoint(moto.endpoint);
   simulator = await startIamSimulator(moto.endpoint);
   gate = await startRegionGate(moto.endpoint, ['ap-east-1']);
@@ -181,7 +181,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gate?.stop();
   await simulator?.stop();
-  await moto?.stop();
+  await moto?.release();
 });
 
 beforeEach(async () => {

@@ -6,7 +6,7 @@ import { createIamClient } from '../../src/aws/clients.js';
 import { runOnTerminal } from '../support/cli-io.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { createRoles } from '../support/iam-fixtures.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 
 // The terminal a person is left with: a real pseudo-terminal for Ctrl-C and SIGTERM during a sweep, made slow by
 // a loopback proxy that adds latency in front of moto; and a real pipe whose reader has gone.
@@ -49,7 +49,7 @@ async function rolesWithOurPolicy(): Promise<number> {
 
 describe('a sweep interrupted on a terminal', () => {
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await leaseMoto();
     useEndpoint(moto.endpoint);
     iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: 2 });
     // Every request waits 150-300 ms: one role at a time, the sweep takes many seconds.
@@ -57,7 +57,7 @@ describe('a sweep interrupted on a terminal', () => {
   });
   afterAll(async () => {
     await proxy?.stop();
-    await moto?.stop();
+    await moto?.release();
   });
 
   it.each([

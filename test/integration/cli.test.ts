@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createIamClient } from '../../src/aws/clients.js';
 import { createDeployment, HEALTHY } from '../support/deployment.js';
 import { createRoles, toolkitTrustPolicy } from '../support/iam-fixtures.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const P = 'AmazonBedrockAgentCoreSDKRuntime-us-east-1-';
@@ -65,12 +65,12 @@ const oversizePolicy = JSON.stringify({
 
 describe('agentcore-guard as a child process against moto', () => {
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await leaseMoto();
     useEndpoint(moto.endpoint);
     iam = createIamClient({ region: 'us-east-1', iamMaxAttempts: 2 });
   });
   afterAll(async () => {
-    await moto?.stop();
+    await moto?.release();
   });
   beforeEach(async () => {
     await moto.reset();

@@ -2,7 +2,7 @@ import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRolesCommand } from '
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AGENTCORE_TRUST_POLICY } from '../support/events.js';
 import { type FaultProxy, seededRandom, startFaultProxy } from '../support/fault-proxy.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 
 // The proxy's own contract: each fault kind reaches the SDK as the error class the retry strategy expects.
 let moto: MotoServer;
@@ -17,7 +17,7 @@ const client = (endpoint: string, maxAttempts = 1) =>
   });
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   useEndpoint(moto.endpoint);
   proxy = await startFaultProxy({ target: moto.endpoint, seed: 1 });
 });
@@ -30,7 +30,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await proxy?.stop();
-  await moto?.stop();
+  await moto?.release();
 });
 
 const createRole = (iam: IAMClient, name: string) =>

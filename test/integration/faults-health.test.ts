@@ -16,7 +16,7 @@ import { ALERT_PUBLISH_FAILED, createAlertInfrastructure, emittedMetrics } from 
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 import { captureOutput } from '../support/output.js';
 
 /**
@@ -55,7 +55,7 @@ async function delivered(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   fake = await startAgentCoreFake();
   useEndpoint(moto.endpoint);
   proxy = await startFaultProxy({ target: moto.endpoint, seed: 44 });
@@ -102,7 +102,7 @@ afterAll(async () => {
   vi.unstubAllEnvs();
   await proxy?.stop();
   await fake?.stop();
-  await moto?.stop();
+  await moto?.release();
 });
 
 const hangs: AgentCoreFake['answer'] = () => ({ hang: true, contentType: 'text/event-stream' });

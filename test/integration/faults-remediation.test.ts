@@ -15,7 +15,7 @@ import { buildPolicyDocument } from '../../src/policy/profiles.js';
 import { AGENTCORE_TRUST_POLICY, createRoleEvent } from '../support/events.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { lambdaContext } from '../support/lambda.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 import { captureOutput } from '../support/output.js';
 
 /**
@@ -156,7 +156,7 @@ async function createToolkitRoles(count = ROLE_COUNT): Promise<void> {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   useEndpoint(moto.endpoint);
   direct = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1' });
   proxy = await startFaultProxy({ target: moto.endpoint, seed: 20261126, rates: FAULTS });
@@ -167,7 +167,7 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL;
   await proxy?.stop();
-  await moto?.stop();
+  await moto?.release();
 });
 
 describe('remediation under 30 % injected IAM faults', () => {

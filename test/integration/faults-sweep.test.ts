@@ -12,7 +12,7 @@ import { type SweepSummary, sweepRoles } from '../../src/remediation/sweep.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { createRoles } from '../support/iam-fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 import { captureOutput } from '../support/output.js';
 
 /**
@@ -83,7 +83,7 @@ async function freshAccount(): Promise<void> {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   useEndpoint(moto.endpoint);
   direct = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1' });
   proxy = await startFaultProxy({ target: moto.endpoint, seed: 500 });
@@ -94,7 +94,7 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL;
   await proxy?.stop();
-  await moto?.stop();
+  await moto?.release();
 });
 
 // A sweep of every role against the emulator: well under a minute idle, several times that on a busy machine.

@@ -6,7 +6,7 @@ import { createRoleEvent } from '../support/events.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { createToolkitRole, TOOLKIT_PREFIX } from '../support/iam-fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 import { captureOutput } from '../support/output.js';
 import { declaredFunction } from '../support/stack.js';
 
@@ -21,7 +21,7 @@ let moto: MotoServer;
 let proxy: FaultProxy;
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   useEndpoint(moto.endpoint);
   await createToolkitRole(new IAMClient({ region: 'us-east-1' }), roleName);
   // IAM throttles every call and asks for 20 s between attempts: the eight shipped attempts would take longer than
@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL;
   await proxy?.stop();
-  await moto?.stop();
+  await moto?.release();
 });
 
 describe('remediate under throttling that outlasts the function', () => {

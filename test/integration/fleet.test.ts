@@ -26,7 +26,7 @@ import { REMEDIATED_METRIC, STACK_OUTPUTS } from '../../src/fleet/member-stack.j
 import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
 import { credentialsIn } from '../support/fleet-fixtures.js';
 import { TOOLKIT_PREFIX, toolkitTrustPolicy } from '../support/iam-fixtures.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 import { onePackagingAtATime } from '../support/packaging-lock.js';
 
 /**
@@ -135,7 +135,7 @@ async function createRuntime(credentials: AwsCredentialIdentity, name: string, r
 
 beforeAll(async () => {
   [moto, memberTemplate] = await Promise.all([
-    startMoto(),
+    leaseMoto(),
     packagedMemberSlice().then((slice) => JSON.stringify(slice)),
   ]);
   useEndpoint(moto.endpoint);
@@ -205,7 +205,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await moto?.stop();
+  await moto?.release();
 });
 
 async function alertTableOf(credentials: AwsCredentialIdentity): Promise<string> {

@@ -27,7 +27,7 @@ import { snsEvent } from '../support/events.js';
 import { iamError, iamResult, startFakeIam } from '../support/fake-iam.js';
 import { createCompliantToolkitRole } from '../support/iam-fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
-import { freePort, type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { freePort, leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 import { captureOutput } from '../support/output.js';
 
 // moto serves DynamoDB, SNS, SQS and SSM; AgentCore (absent from moto) is the local fake, reached by the handler's
@@ -59,7 +59,7 @@ async function summaryOf(run: Promise<HealthCheckSummary | HealthCheckRejected>)
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   fake = await startAgentCoreFake();
   useEndpoint(moto.endpoint);
   vi.stubEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE', fake.endpoint);
@@ -69,7 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   vi.unstubAllEnvs();
   await fake.stop();
-  await moto.stop();
+  await moto.release();
 });
 
 describe('the healthcheck handler end to end', () => {

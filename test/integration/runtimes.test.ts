@@ -20,7 +20,7 @@ import { apiCallEvent } from '../support/events.js';
 import { ACCOUNT, createToolkitRole, TOOLKIT_PREFIX, toolkitTrustPolicy } from '../support/iam-fixtures.js';
 import { startIamSimulator } from '../support/iam-simulator.js';
 import { lambdaContext } from '../support/lambda.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 import { captureOutput } from '../support/output.js';
 
 /**
@@ -152,7 +152,7 @@ const giveCodeInterpreter = (roleName: string) =>
   );
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   useEndpoint(moto.endpoint);
   simulator = await startIamSimulator(moto.endpoint);
   // Every IAM client built from now on, the handler's among them, goes through the simulator (the rest to moto).
@@ -164,7 +164,7 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_IAM;
   await simulator?.stop();
-  await moto?.stop();
+  await moto?.release();
 });
 
 beforeEach(async () => {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { type LambdaHandler, logger } from '../../src/observability.js';
 import { snsEvent } from '../support/events.js';
 import { lambdaContext } from '../support/lambda.js';
-import { type MotoServer, startMoto, useEndpoint } from '../support/moto.js';
+import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
 
 /**
  * The Slack webhook URL is a secret (whoever has it can post to the channel). The real slack-notify handler reads it
@@ -58,7 +58,7 @@ async function invokeCapturing(): Promise<{ output: string; error?: unknown }> {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await leaseMoto();
   useEndpoint(moto.endpoint);
   slack = createServer((req, res) => {
     req.resume();
@@ -90,7 +90,7 @@ beforeAll(async () => {
 afterAll(async () => {
   logger.setLogLevel('INFO');
   await new Promise<void>((resolve) => slack?.close(() => resolve()));
-  await moto?.stop();
+  await moto?.release();
 });
 
 beforeEach(() => {

@@ -7,7 +7,8 @@ export interface MotoServer {
   endpoint: string;
   /** Wipes all state, so each test starts from an empty account. */
   reset(): Promise<void>;
-  stop(): Promise<void>;
+  /** Done with it: the server goes back to this worker's idle servers, or stops if it cannot outlive the tests. */
+  release(): Promise<void>;
 }
 
 export const MOTO_MISSING_MESSAGE =
@@ -17,6 +18,8 @@ export const MOTO_MISSING_MESSAGE =
 interface MotoCommand {
   command: string;
   args: string[];
+  /** The server exits by itself when the test process does. */
+  exitsWithTests?: boolean;
 }
 
 /** Set by the integration tests' global setup, so that each test file's process does not look moto up again. */
@@ -43,13 +46,13 @@ function pythonOf(script: string): string | undefined {
 }
 
 /**
- * The `moto_server` on PATH, resolved once. Each test file starts its own emulator, so what a start costs counts many
+ * The `moto_server` on PATH, resolved once. The tests start many emulators, so what a start costs counts many
  * times over: a version manager's shim (pyenv's is a chain of shell scripts) and a `--help` probe each cost a Python
- * start. The interpreter behind the script runs `-m moto.server` directly; anything else runs `moto_server` as is.
+ * start. The interpreter behind the script runs moto's server module directly; anything else runs `moto_server` as is.
  */
 export function motoCommand(): MotoCommand | undefined {
   const known = process.env[MOTO_PYTHON_ENV];
-  if (known) return { command: known, args: ['-m', 'moto.server'] };
+  if (known) return underWatch(known);
   const script = onPath('moto_server');
   if (!script) return undefined;
   let real: string | undefined = script;
@@ -60,7 +63,21 @@ export function motoCommand(): MotoCommand | undefined {
   const python = real ? pythonOf(real) : undefined;
   if (!python) return { command: script, args: [] };
   process.env[MOTO_PYTHON_ENV] = python;
-  return { command: python, args: ['-m', 'moto.server'] };
+  return underWatch(python);
+}
+
+/**
+ * moto's server, run by the interpreter with one addition: it exits when its standard input closes, which happens
+ * when the test process ends however it ends. An idle server kept for the next test file never outlives the run.
+ */
+function underWatch(python: string): MotoCommand {
+  const script = [
+    'import os, sys, threading',
+    'threading.Thread(target=lambda: (sys.stdin.buffer.read(), os._exit(0)), daemon=True).start()',
+    'from moto.server import main',
+    'main(sys.argv[1:])',
+  ].join('\n');
+  return { command: python, args: ['-c', script], exitsWithTests: true };
 }
 
 export function motoAvailable(): boolean {
@@ -79,14 +96,54 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Servers this worker started that no test file is using. The files of a worker run one after another in the same
+ * module graph (`isolate: false`), so the next file leases one of these, wiped, instead of paying for a Python start.
+ */
+const idle: Running[] = [];
+
+interface Running {
+  endpoint: string;
+  child: ChildProcess;
+  exitsWithTests: boolean;
+}
+
+/**
+ * A real moto server on a loopback port, wiped (an empty account in every region), for one test file or test:
+ * an idle one of this worker's, or a new one. `release()` it when done.
+ */
+export async function leaseMoto(): Promise<MotoServer> {
+  let server = idle.pop();
+  while (server && server.child.exitCode !== null) server = idle.pop();
+  if (server) await wipe(server.endpoint);
+  else server = await startServer();
+  const leased = server;
+  let released = false;
+  return {
+    endpoint: leased.endpoint,
+    reset: () => wipe(leased.endpoint),
+    async release() {
+      if (released) return;
+      released = true;
+      if (leased.exitsWithTests && leased.child.exitCode === null) idle.push(leased);
+      else await stop(leased.child);
+    },
+  };
+}
+
+async function wipe(endpoint: string): Promise<void> {
+  const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!response.ok) throw new Error(`moto on ${endpoint} did not reset: HTTP ${response.status}`);
+}
+
 /** Starts a real moto server on a free loopback port and waits until it answers. */
-export async function startMoto(): Promise<MotoServer> {
+async function startServer(): Promise<Running> {
   const moto = motoCommand();
   if (!moto) throw new Error(MOTO_MISSING_MESSAGE);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(moto.command, [...moto.args, '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['pipe', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -107,19 +164,19 @@ export async function startMoto(): Promise<MotoServer> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    endpoint,
-    async reset() {
-      await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
-      }),
-  };
+  // An idle server must not keep the worker alive: it ends with the test process (see underWatch).
+  child.unref();
+  for (const stream of [child.stdin, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+  return { endpoint, child, exitsWithTests: moto.exitsWithTests ?? false };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
+  });
 }
 
 /** Points every SDK client built after this call at the emulator, with dummy credentials. */
