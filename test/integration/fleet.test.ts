@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BedrockAgentCoreControlClient, CreateAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore-control';
 import { CloudFormationClient, CreateStackCommand, waitUntilStackCreateComplete } from '@aws-sdk/client-cloudformation';
@@ -27,7 +25,7 @@ import { leastPrivilegePolicy } from '../../src/policy/profiles.js';
 import { credentialsIn } from '../support/fleet-fixtures.js';
 import { TOOLKIT_PREFIX, toolkitTrustPolicy } from '../support/iam-fixtures.js';
 import { leaseMoto, type MotoServer, useEndpoint } from '../support/moto.js';
-import { onePackagingAtATime } from '../support/packaging-lock.js';
+import { defaultPackaging, PACKAGED_TEMPLATE } from '../support/packaging.js';
 
 /**
  * The fleet report against moto with three member accounts, run as a person runs it: the built CLI, from the
@@ -42,8 +40,6 @@ import { onePackagingAtATime } from '../support/packaging-lock.js';
  * so the Remediated count they emit as embedded metrics is put in with PutMetricData.
  */
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const serverlessBin = join(repoRoot, 'node_modules', 'osls', 'bin', 'serverless.js');
 const run = promisify(execFile);
 const MANAGEMENT = '123456789012';
 
@@ -55,30 +51,15 @@ const members: { compliant: string; unfixed: string; missing: string } = { compl
 
 /** The member stack's resources and outputs the fleet report reads, from the packaged template. */
 async function packagedMemberSlice(): Promise<Record<string, unknown>> {
-  const outDir = await mkdtemp(join(tmpdir(), 'agentcore-guard-fleet-'));
-  try {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-    await onePackagingAtATime(() =>
-      run(process.execPath, [serverlessBin, 'package', '--package', outDir], {
-        cwd: repoRoot,
-        env: { ...env, AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-test-${process.pid}-${basename(outDir)}` },
-        timeout: 240_000,
-        maxBuffer: 16 * 1024 * 1024,
-      }),
-    );
-    const full = JSON.parse(await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
-    const keep = <T>(all: Record<string, T>, ids: string[]) => Object.fromEntries(ids.map((id) => [id, all[id]]));
-    return {
-      AWSTemplateFormatVersion: '2010-09-09',
-      Parameters: keep(full.Parameters, ['AuditAdministratorAccount', 'OrganizationId']),
-      Conditions: keep(full.Conditions, ['HasAuditRole', 'AuditRoleInOrganization']),
-      Resources: keep(full.Resources, ['AuditRole', 'AlertStateTable']),
-      Outputs: keep(full.Outputs, [...Object.values(STACK_OUTPUTS), 'AuditRoleArn']),
-    };
-  } finally {
-    await rm(outDir, { recursive: true, force: true });
-  }
+  const full = JSON.parse(await readFile(join(await defaultPackaging(), PACKAGED_TEMPLATE), 'utf8'));
+  const keep = <T>(all: Record<string, T>, ids: string[]) => Object.fromEntries(ids.map((id) => [id, all[id]]));
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Parameters: keep(full.Parameters, ['AuditAdministratorAccount', 'OrganizationId']),
+    Conditions: keep(full.Conditions, ['HasAuditRole', 'AuditRoleInOrganization']),
+    Resources: keep(full.Resources, ['AuditRole', 'AlertStateTable']),
+    Outputs: keep(full.Outputs, [...Object.values(STACK_OUTPUTS), 'AuditRoleArn']),
+  };
 }
 
 /** The member stack as a StackSet would deploy it there: administrator account and organization as parameters. */

@@ -28,7 +28,7 @@ import {
 import { templateKey } from '../../deploy/stackset-template.js';
 import { CFN_LINT_TIMEOUT_MS, cfnLint } from '../support/cfn-lint.js';
 import { credentialsIn } from '../support/fleet-fixtures.js';
-import { offlineEnv, onePackagingAtATime } from '../support/packaging-lock.js';
+import { offlineEnv, onePackagingAtATime } from '../support/packaging.js';
 import { runProjectScript } from '../support/project-script.js';
 import { useMoto } from '../support/use-moto.js';
 

@@ -1,9 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageService } from '../../scripts/lib/artifacts.js';
-import { onePackagingAtATime } from '../support/packaging-lock.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultPackaging, PACKAGED_TEMPLATE } from '../support/packaging.js';
 import {
   functionRoles,
   type GrantedStatement,
@@ -16,18 +14,12 @@ import {
 } from '../support/template-audit.js';
 
 // Least privilege, checked on the template `serverless package` really produces (offline, nothing deployed).
-let dir: string;
 let template: Template;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'agentcore-guard-security-'));
-  await onePackagingAtATime(() => packageService(dir));
-  template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-}, 120_000);
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+  const dir = await defaultPackaging();
+  template = JSON.parse(readFileSync(join(dir, PACKAGED_TEMPLATE), 'utf8')) as Template;
+}, 240_000);
 
 /** `*`, or an IAM ARN pattern that covers every role or every IAM resource of an account. */
 const unscoped = (resource: string) =>

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +22,7 @@ import {
   shownButNotEmitted,
 } from '../support/dashboard-body.js';
 import { metricsTheFunctionsEmit } from '../support/emitted-metrics.js';
-import { offlineEnv, onePackagingAtATime } from '../support/packaging-lock.js';
+import { packageStack } from '../support/packaging.js';
 import {
   type Template as AuditedTemplate,
   evaluate,
@@ -45,36 +44,10 @@ import { readZip } from '../support/zip.js';
  */
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const serverlessBin = join(repoRoot, 'node_modules', 'osls', 'bin', 'serverless.js');
 const PREFIXES = ['AmazonBedrockAgentCoreSDKRuntime-', 'TeamAgents-'] as const;
 const ALERT_EMAIL = 'platform-alerts@example.com';
 const AGENT = 'arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/finale_agent-AbCdE12345';
 const SLACK_PARAMETER = '/agentcore-guard/slack-webhook';
-
-interface RunResult {
-  code: number;
-  output: string;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { cwd: repoRoot, env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(error);
-        resolve({ code: error ? Number(error.code) : 0, output: `${stdout}${stderr}` });
-      },
-    );
-  });
-}
-
-function packageStack(outDir: string, extraArgs: string[]): Promise<RunResult> {
-  return onePackagingAtATime(() =>
-    run(process.execPath, [serverlessBin, 'package', '--package', outDir, ...extraArgs], offlineEnv(outDir)),
-  );
-}
 
 type Json = Record<string, unknown>;
 interface Resource {

@@ -9,18 +9,21 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The CLI bundle the integration tests' child processes run (built once per run, as `npm run build:cli` does). */
     cliBundle: string;
+    /** A folder of this run's own, removed after it: what the test files make once and share (see defaultPackaging). */
+    runDir: string;
   }
 }
 
 export default async function setup(project: TestProject) {
-  // Found once here; the test files' processes inherit the answer (see motoCommand).
+  // Found once here; the test files' workers inherit the answer (see motoCommand).
   motoCommand();
   // Inside the checkout, so that the bundle resolves its external packages from node_modules as dist/cli.mjs does.
   const cache = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
   await mkdir(cache, { recursive: true });
-  const dir = await mkdtemp(join(cache, 'agentcore-guard-cli-'));
+  const dir = await mkdtemp(join(cache, 'agentcore-guard-run-'));
   const bundle = join(dir, 'cli.mjs');
   await buildCli(bundle);
   project.provide('cliBundle', bundle);
+  project.provide('runDir', dir);
   return () => rm(dir, { recursive: true, force: true });
 }
