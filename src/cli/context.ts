@@ -5,8 +5,8 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { loadSharedConfigFiles } from '@smithy/core/config';
 import type { memberAccountClients } from '../aws/fleet-clients.js';
+import { onePerRegion } from '../aws/per-region.js';
 import { type Config, type ConfigEnvName, ConfigError, loadConfigWithOverrides } from '../config.js';
 import { REGION_PATTERN, SETTINGS } from '../settings.js';
 import { type CliIO, type ErrorContext, type ExitCode, UsageError } from './output.js';
@@ -69,16 +69,18 @@ export function createContext(io: CliIO): CliContext {
       profile: env.AWS_PROFILE?.trim() || undefined,
     }),
     clients: {
-      iam: async (config) => (await import('./clients/iam.js')).createIamClient(config),
-      sts: async (region) => (await import('./clients/sts.js')).createStsClient(region),
+      iam: async (config) => (await import('../aws/clients.js')).createIamClient(config),
+      sts: async (region) => (await import('../aws/sts-client.js')).createStsClient(region),
       organizations: async () => (await import('../aws/fleet-clients.js')).createOrganizationsClient(),
       memberAccount: async () => (await import('../aws/fleet-clients.js')).memberAccountClients,
       agentCoreControl: once(async () =>
-        (await import('./clients/agentcore-control.js')).agentCoreControlClientsByRegion(),
+        (await import('../aws/agentcore-control-clients.js')).agentCoreControlClientsByRegion(),
       ),
-      cloudTrail: once(async () => perRegion((await import('./clients/deployment.js')).createCloudTrailClient)),
-      eventBridge: once(async () => perRegion((await import('./clients/deployment.js')).createEventBridgeClient)),
-      sns: once(async () => perRegion((await import('./clients/deployment.js')).createSnsClient)),
+      cloudTrail: once(async () => onePerRegion((await import('../aws/deployment-clients.js')).createCloudTrailClient)),
+      eventBridge: once(async () =>
+        onePerRegion((await import('../aws/deployment-clients.js')).createEventBridgeClient),
+      ),
+      sns: once(async () => onePerRegion((await import('../aws/alert-clients.js')).createSnsClient)),
     },
     exit(code) {
       if (code > exitCode) exitCode = code;
@@ -95,19 +97,6 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   return () => {
     loaded ??= load();
     return loaded;
-  };
-}
-
-/** One client per region, built on first use. */
-function perRegion<T>(create: (region: string) => T): (region: string) => T {
-  const clients = new Map<string, T>();
-  return (region) => {
-    let client = clients.get(region);
-    if (!client) {
-      client = create(region);
-      clients.set(region, client);
-    }
-    return client;
   };
 }
 
@@ -214,6 +203,7 @@ const fixHint = (variable: string, flag: string | undefined): string =>
 async function assertProfileExists(env: NodeJS.ProcessEnv): Promise<void> {
   const profile = env.AWS_PROFILE?.trim();
   if (!profile) return;
+  const { loadSharedConfigFiles } = await import('@smithy/core/config');
   const { configFile, credentialsFile } = await loadSharedConfigFiles({
     ...(env.AWS_SHARED_CREDENTIALS_FILE ? { filepath: env.AWS_SHARED_CREDENTIALS_FILE } : {}),
     ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}),

@@ -1,7 +1,8 @@
 import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import type { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
+import { agentCoreClientsByRegion } from '../../aws/agentcore-clients.js';
+import { agentCoreControlClientsByRegion } from '../../aws/agentcore-control-clients.js';
 import { parseAgentRuntimeArn } from '../../aws/arn.js';
-import { agentCoreClientsByRegion, agentCoreControlClientsByRegion } from '../../aws/clients.js';
 import { errorMessage } from '../../aws/errors.js';
 import { checkAgentHealth, judgeOutcome } from '../../health/check.js';
 import { describePermission, type HealthResult, type PermissionCheck } from '../../health/result.js';

@@ -1,2 +1,0 @@
-// Loaded on a command's first AgentCore control-plane client (see CliContext.clients).
-export { agentCoreControlClientsByRegion } from '../../aws/clients.js';
