@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
-import { DEFAULT_SERVICE_NAME, DEFAULT_STAGE } from '../../deployment/checks.js';
 import type { DoctorFlags } from '../actions/doctor.js';
 import type { CliContext } from '../context.js';
 import { jsonOption } from '../output.js';
+
+/** The stack serverless.yml deploys when no --stage is given (osls's own default stage), and its service. */
+const DEFAULT_STAGE = 'dev';
+const DEFAULT_SERVICE_NAME = 'agentcore-guard';
 
 export function register(program: Command, ctx: CliContext): void {
   program
