@@ -150,8 +150,7 @@ try {
   );
 
   // --- The sweep on a terminal ---------------------------------------------------------------------------------
-  const cli = join(work, 'cli.mjs');
-  await buildCli(cli);
+  const cli = await buildCli(join(work, 'cli'));
   const sweep = async (args: string, file: string) => {
     const run = spawnSync(
       'script',

@@ -3,8 +3,9 @@ import { type BedrockAgentCoreControlClient, GetAgentRuntimeCommand } from '@aws
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { deliverAlert, type Notifier, notifierFor } from '../../src/alerts/notifier.js';
 import type { AlertSubject } from '../../src/alerts/state.js';
+import { agentCoreControlClientsByRegion } from '../../src/aws/agentcore-control-clients.js';
 import { parseRoleArn } from '../../src/aws/arn.js';
-import { agentCoreControlClientsByRegion, createIamClient } from '../../src/aws/clients.js';
+import { createIamClient } from '../../src/aws/clients.js';
 import { errorMessage, errorName } from '../../src/aws/errors.js';
 import { InvocationClock, OutOfTimeError } from '../../src/aws/time-budget.js';
 import { type Config, loadConfig } from '../../src/config.js';

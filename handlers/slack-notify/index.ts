@@ -7,8 +7,8 @@ import {
   slackPayloadFor,
   snsDeliveries,
 } from '../../src/alerts/slack.js';
-import { createSsmClient } from '../../src/aws/clients.js';
 import { errorMessage } from '../../src/aws/errors.js';
+import { createSsmClient } from '../../src/aws/ssm-client.js';
 import { type Config, ConfigError, loadConfig } from '../../src/config.js';
 import { type LambdaHandler, logger, observed, onFirstUse } from '../../src/observability.js';
 

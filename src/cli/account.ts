@@ -6,7 +6,7 @@ import type { CliContext } from './context.js';
  * change account between runs (profiles, SSO), so it is asked, not configured.
  */
 export async function callerAccount(ctx: CliContext, region: string): Promise<string> {
-  const { Account } = await ctx.clients.sts(region).send(new GetCallerIdentityCommand({}));
+  const { Account } = await (await ctx.clients.sts(region)).send(new GetCallerIdentityCommand({}));
   if (!Account) throw new Error('STS GetCallerIdentity returned no account for these credentials.');
   return Account;
 }

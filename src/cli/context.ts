@@ -5,16 +5,8 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { loadSharedConfigFiles } from '@smithy/core/config';
-import { createSnsClient } from '../aws/alert-clients.js';
-import {
-  agentCoreControlClientsByRegion,
-  createCloudTrailClient,
-  createEventBridgeClient,
-  createIamClient,
-  createStsClient,
-} from '../aws/clients.js';
-import { createOrganizationsClient, type MemberAccountClients, memberAccountClients } from '../aws/fleet-clients.js';
+import type { memberAccountClients } from '../aws/fleet-clients.js';
+import { onePerRegion } from '../aws/per-region.js';
 import { type Config, type ConfigEnvName, ConfigError, loadConfigWithOverrides } from '../config.js';
 import { REGION_PATTERN, SETTINGS } from '../settings.js';
 import { type CliIO, type ErrorContext, type ExitCode, UsageError } from './output.js';
@@ -40,17 +32,21 @@ export interface CliContext {
   prepareAws(): Promise<void>;
   /** Where AWS calls go, for error messages. */
   errorContext(): ErrorContext;
+  /**
+   * AWS clients. Each service's SDK is loaded when a command first asks for one of its clients, not when the CLI
+   * starts: `--help`, `policy` and every command pay only for the services they call.
+   */
   clients: {
-    iam(config: Config): IAMClient;
-    cloudTrail(region?: string): CloudTrailClient;
-    eventBridge(region?: string): EventBridgeClient;
-    sns(region?: string): SNSClient;
-    sts(region?: string): STSClient;
-    organizations(): OrganizationsClient;
+    iam(config: Config): Promise<IAMClient>;
+    sts(region?: string): Promise<STSClient>;
+    organizations(): Promise<OrganizationsClient>;
     /** A member account's clients, on the credentials of the role assumed there (the fleet report). */
-    memberAccount(...args: Parameters<typeof memberAccountClients>): MemberAccountClients;
-    /** AgentCore's control plane is regional: one client per region. */
-    agentCoreControl(region: string): BedrockAgentCoreControlClient;
+    memberAccount(): Promise<typeof memberAccountClients>;
+    /** Regional services: each gives one client per region, for the whole command. */
+    agentCoreControl(): Promise<(region: string) => BedrockAgentCoreControlClient>;
+    cloudTrail(): Promise<(region: string) => CloudTrailClient>;
+    eventBridge(): Promise<(region: string) => EventBridgeClient>;
+    sns(): Promise<(region: string) => SNSClient>;
   };
   /** The worst exit code reported wins. */
   exit(code: ExitCode): void;
@@ -73,14 +69,18 @@ export function createContext(io: CliIO): CliContext {
       profile: env.AWS_PROFILE?.trim() || undefined,
     }),
     clients: {
-      iam: createIamClient,
-      cloudTrail: createCloudTrailClient,
-      eventBridge: createEventBridgeClient,
-      sns: createSnsClient,
-      sts: createStsClient,
-      organizations: createOrganizationsClient,
-      memberAccount: memberAccountClients,
-      agentCoreControl: agentCoreControlClientsByRegion(),
+      iam: async (config) => (await import('../aws/clients.js')).createIamClient(config),
+      sts: async (region) => (await import('../aws/sts-client.js')).createStsClient(region),
+      organizations: async () => (await import('../aws/fleet-clients.js')).createOrganizationsClient(),
+      memberAccount: async () => (await import('../aws/fleet-clients.js')).memberAccountClients,
+      agentCoreControl: once(async () =>
+        (await import('../aws/agentcore-control-clients.js')).agentCoreControlClientsByRegion(),
+      ),
+      cloudTrail: once(async () => onePerRegion((await import('../aws/deployment-clients.js')).createCloudTrailClient)),
+      eventBridge: once(async () =>
+        onePerRegion((await import('../aws/deployment-clients.js')).createEventBridgeClient),
+      ),
+      sns: once(async () => onePerRegion((await import('../aws/alert-clients.js')).createSnsClient)),
     },
     exit(code) {
       if (code > exitCode) exitCode = code;
@@ -88,6 +88,15 @@ export function createContext(io: CliIO): CliContext {
     get exitCode() {
       return exitCode;
     },
+  };
+}
+
+/** The first call's answer, for every call: one set of regional clients per command. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
   };
 }
 
@@ -194,6 +203,7 @@ const fixHint = (variable: string, flag: string | undefined): string =>
 async function assertProfileExists(env: NodeJS.ProcessEnv): Promise<void> {
   const profile = env.AWS_PROFILE?.trim();
   if (!profile) return;
+  const { loadSharedConfigFiles } = await import('@smithy/core/config');
   const { configFile, credentialsFile } = await loadSharedConfigFiles({
     ...(env.AWS_SHARED_CREDENTIALS_FILE ? { filepath: env.AWS_SHARED_CREDENTIALS_FILE } : {}),
     ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}),

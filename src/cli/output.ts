@@ -3,7 +3,6 @@ import { InvalidAgentRuntimeArnError, InvalidRoleArnError } from '../aws/arn.js'
 import { errorMessage, errorName } from '../aws/errors.js';
 import { ConfigError } from '../config.js';
 import { RoleNotFoundError } from '../permission/report.js';
-import { InvalidConcurrencyError } from '../remediation/sweep.js';
 
 /** Where signals come from: the process, or an emitter in tests. */
 export interface SignalSource {
@@ -111,8 +110,9 @@ export function describeError(error: unknown, context: ErrorContext = {}): { exi
     error instanceof ConfigError ||
     error instanceof InvalidRoleArnError ||
     error instanceof InvalidAgentRuntimeArnError ||
-    error instanceof InvalidConcurrencyError ||
-    error instanceof RoleNotFoundError
+    error instanceof RoleNotFoundError ||
+    // By name: the sweep's module, and the IAM SDK behind it, need not load for every command to read its errors.
+    name === 'InvalidConcurrencyError'
   ) {
     return { exitCode: EXIT.usage, message };
   }

@@ -27,9 +27,6 @@ import { errorMessage, errorName } from '../aws/errors.js';
 import { HOME_REGION, RUNTIME_EVENTS, runtimeEventPattern } from '../settings.js';
 import { deployForwardersCommand, type ForwarderScope, forwarderNames, homeBusArn } from './forwarders.js';
 
-export const DEFAULT_SERVICE_NAME = 'agentcore-guard';
-export const DEFAULT_STAGE = 'dev';
-
 export interface DeploymentCheck {
   id: 'trail' | 'rules' | 'alerts-topic' | 'forwarder';
   /** Where it looked: the home region, or a region agents run in. */

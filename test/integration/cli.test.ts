@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
@@ -359,7 +360,12 @@ describe('agentcore-guard as a child process against moto', () => {
 
     // Act
     const checked = await cli(['check', '--role', `${P}bundle`, '--offline', '--json']);
-    const bundle = readFileSync(inject('cliBundle'), 'utf8');
+    // The entry and every chunk it may load.
+    const out = dirname(inject('cliBundle'));
+    const bundle = readdirSync(out, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.mjs'))
+      .map((file) => readFileSync(join(out, file), 'utf8'))
+      .join('\n');
 
     // Assess
     expect(JSON.parse(checked.stdout)).toMatchObject({ allowed: true, method: 'local' });

@@ -1,7 +1,8 @@
 import { EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSnsClient } from '../../src/aws/alert-clients.js';
-import { createCloudTrailClient, createEventBridgeClient, createStsClient } from '../../src/aws/clients.js';
+import { createCloudTrailClient, createEventBridgeClient } from '../../src/aws/deployment-clients.js';
+import { createStsClient } from '../../src/aws/sts-client.js';
 import { run } from '../../src/cli/main.js';
 import { checkDeployment, type DeploymentDeps } from '../../src/deployment/checks.js';
 import { captureIO } from '../support/cli-io.js';

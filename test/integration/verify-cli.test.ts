@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { verifyCommand } from '../../src/cli/commands/verify.js';
+import { verifyCommand } from '../../src/cli/actions/verify.js';
 import { run } from '../../src/cli/main.js';
 import { describeError, EXIT } from '../../src/cli/output.js';
 import type { PermissionReport } from '../../src/permission/report.js';

@@ -7,7 +7,10 @@ import { motoCommand } from './moto.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The CLI bundle the integration tests' child processes run (built once per run, as `npm run build:cli` does). */
+    /**
+     * The entry of the CLI bundle the integration tests' child processes run (built once per run, as `npm run
+     * build:cli` does); the chunks it loads sit beside it.
+     */
     cliBundle: string;
     /** A folder of this run's own, removed after it: what the test files make once and share (see defaultPackaging). */
     runDir: string;
@@ -21,8 +24,7 @@ export default async function setup(project: TestProject) {
   const cache = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
   await mkdir(cache, { recursive: true });
   const dir = await mkdtemp(join(cache, 'agentcore-guard-run-'));
-  const bundle = join(dir, 'cli.mjs');
-  await buildCli(bundle);
+  const bundle = await buildCli(join(dir, 'cli'));
   project.provide('cliBundle', bundle);
   project.provide('runDir', dir);
   return () => rm(dir, { recursive: true, force: true });

@@ -91,6 +91,32 @@ describe('agentcore-guard CLI, in-process', () => {
     expect(none).toBe(2);
   });
 
+  it('lists every command in --help', async () => {
+    // Prepare
+    const { io, stdout } = captureIO();
+
+    // Act
+    await run(['--help'], io);
+
+    // Assess
+    const listed = [...stdout().matchAll(/^ {2}(\S+) \[options\]/gm)].map((m) => m[1]);
+    expect(listed).toEqual(['policy', 'check', 'remediate', 'sweep', 'runtimes', 'doctor', 'verify', 'fleet']);
+  });
+
+  it("shows a command's options with --help without running it", async () => {
+    // Prepare
+    const { io, stdout } = captureIO();
+
+    // Act
+    const code = await run(['sweep', '--help'], io);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout()).toContain('--concurrency <n>');
+    expect(stdout()).toContain('--dry-run');
+    expect(iamMock).not.toHaveReceivedAnyCommand();
+  });
+
   it('exits 2 with what to do when AWS credentials are missing', async () => {
     // Prepare
     iamMock
