@@ -9,9 +9,14 @@ export default defineConfig({
     // Integration tests mostly wait (on the emulator, on retry backoffs, on the clock): more files than cores keep
     // both cores busy. One worker per core would leave them idle most of the run.
     maxWorkers: 4,
-    // Worker threads, not child processes: each test file still gets its own module graph and environment, and
-    // starting one costs less CPU than a process, which the suite is short of on a 2-core machine.
+    // Worker threads, not child processes: a thread costs less CPU to start, which the suite is short of on 2 cores.
     pool: 'threads',
+    // The files of a worker run one after another in one module graph: loading the SDK and Powertools again for each
+    // file cost most of the unit tests' time. Each file starts with the logger, metrics and environment a new process
+    // has (the setup file); src/ keeps no other state for the process; integration files lease the worker's moto
+    // servers, wiped (see leaseMoto). `--sequence.shuffle` runs check that no file depends on another.
+    isolate: false,
+    setupFiles: ['test/support/fresh-process-state.ts'],
     // `npm test -- --coverage` (CI): the share of src/ the tests run, with a floor CI holds.
     coverage: {
       provider: 'v8',
@@ -25,11 +30,6 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          // Unit tests call plain functions over injected clients, so the files of a worker share one module graph:
-          // loading the SDK and Powertools again for each file cost most of their time. Each file starts with the
-          // logger and metrics a new process has, and `--sequence.shuffle` runs check no file depends on another.
-          isolate: false,
-          setupFiles: ['test/support/fresh-process-state.ts'],
           // A unit test's timeout catches a hang, not slowness: property runs and the 16 MiB reply are CPU-bound and
           // take several times longer on a busy machine than on an idle one.
           testTimeout: 30_000,
@@ -41,10 +41,6 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          // As for unit tests, the files of a worker share one module graph. A file leases one of the worker's moto
-          // servers, wiped, rather than starting one (see leaseMoto), and src/ keeps no clients for the process.
-          isolate: false,
-          setupFiles: ['test/support/fresh-process-state.ts'],
           // AWS-style retries and waits need room.
           testTimeout: 60_000,
           hookTimeout: 60_000,
