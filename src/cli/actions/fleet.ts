@@ -1,6 +1,5 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { parse } from '@aws-sdk/util-arn-parser';
-import cliProgress from 'cli-progress';
 import { errorMessage, errorName } from '../../aws/errors.js';
 import { type AccountReport, auditAccount } from '../../fleet/account-audit.js';
 import { type FleetAccount, listFleetAccounts } from '../../fleet/accounts.js';
@@ -9,6 +8,7 @@ import { ORGANIZATION_PARENT_PATTERN, SETTINGS, type SettingName, type SettingVa
 import type { CliContext } from '../context.js';
 import { untilDoneOrInterrupted } from '../interrupt.js';
 import { type CliIO, EXIT, renderTable, UsageError, writeJson, writeLine } from '../output.js';
+import { terminalBar } from '../progress-bar.js';
 
 export interface FleetFlags {
   ou?: string;
@@ -38,14 +38,9 @@ function flagSetting<N extends SettingName>(
 function progressReporter(io: CliIO, json: boolean, total: number) {
   if (json) return { onProgress: () => undefined, stop: () => undefined };
   if (io.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream: io.stderr,
-        format: 'Auditing accounts [{bar}] {value}/{total} | {percentage}% | {unhealthy} not healthy | ETA {eta}s',
-        hideCursor: true,
-        clearOnComplete: false,
-      },
-      cliProgress.Presets.shades_classic,
+    const bar = terminalBar(
+      io,
+      'Auditing accounts [{bar}] {value}/{total} | {percentage}% | {unhealthy} not healthy | ETA {eta}s',
     );
     let unhealthy = 0;
     bar.start(total, 0, { unhealthy });
@@ -54,7 +49,6 @@ function progressReporter(io: CliIO, json: boolean, total: number) {
         if (p.report.verdict === 'unhealthy' || p.report.verdict === 'unreachable') unhealthy += 1;
         bar.update(p.done, { unhealthy });
       },
-      // Shows the cursor and turns line wrap back on: the terminal is left as it was found.
       stop: () => bar.stop(),
     };
   }

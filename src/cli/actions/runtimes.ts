@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import { parseRoleArn } from '../../aws/arn.js';
 import { errorName } from '../../aws/errors.js';
 import {
@@ -13,6 +12,7 @@ import { callerAccount } from '../account.js';
 import type { CliContext } from '../context.js';
 import { untilDoneOrInterrupted } from '../interrupt.js';
 import { type CliIO, describeError, EXIT, renderTable, UsageError, writeJson, writeLine } from '../output.js';
+import { terminalBar } from '../progress-bar.js';
 
 export interface RuntimesFlags {
   region: string[];
@@ -37,15 +37,9 @@ function progressReporter(io: CliIO, json: boolean, regionCount: number) {
   };
   if (json) return { onProgress: count, start: () => undefined, stop: () => undefined };
   if (io.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream: io.stderr,
-        format:
-          'Checking runtimes [{bar}] {runtimesDone}/{runtimesTotal} runtimes | {regionsDone}/{regionCount} regions | {problems} without access',
-        hideCursor: true,
-        clearOnComplete: false,
-      },
-      cliProgress.Presets.shades_classic,
+    const bar = terminalBar(
+      io,
+      'Checking runtimes [{bar}] {runtimesDone}/{runtimesTotal} runtimes | {regionsDone}/{regionCount} regions | {problems} without access',
     );
     const payload = () => ({ runtimesDone, runtimesTotal, regionsDone, regionCount, problems });
     return {
@@ -56,7 +50,6 @@ function progressReporter(io: CliIO, json: boolean, regionCount: number) {
         bar.setTotal(regionCount + runtimesTotal);
         bar.update(regionsDone + runtimesDone, payload());
       },
-      // Shows the cursor and turns line wrap back on: the terminal is left as it was found.
       stop: () => bar.stop(),
     };
   }

@@ -1,10 +1,10 @@
-import cliProgress from 'cli-progress';
 import { type SweepProgress, type SweepResult, sweepRoles } from '../../remediation/sweep.js';
 import { type CliContext, overridesFrom, type SettingFlags } from '../context.js';
 import { SETTING_FLAG_NAMES } from '../flags.js';
 import { untilDoneOrInterrupted } from '../interrupt.js';
 import { renderSweep } from '../outcomes.js';
 import { type CliIO, EXIT, writeJson, writeLine } from '../output.js';
+import { terminalBar } from '../progress-bar.js';
 
 export interface SweepFlags extends SettingFlags {
   concurrency?: string;
@@ -15,14 +15,9 @@ export interface SweepFlags extends SettingFlags {
 function progressReporter(io: CliIO, json: boolean): { onProgress: (p: SweepProgress) => void; stop: () => void } {
   if (json) return { onProgress: () => undefined, stop: () => undefined };
   if (io.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream: io.stderr,
-        format: 'Sweeping roles [{bar}] {value}/{total} | {percentage}% | {failed} failed | ETA {eta}s',
-        hideCursor: true,
-        clearOnComplete: false,
-      },
-      cliProgress.Presets.shades_classic,
+    const bar = terminalBar(
+      io,
+      'Sweeping roles [{bar}] {value}/{total} | {percentage}% | {failed} failed | ETA {eta}s',
     );
     let failed = 0;
     return {
@@ -33,7 +28,6 @@ function progressReporter(io: CliIO, json: boolean): { onProgress: (p: SweepProg
           bar.update(p.done, { failed });
         }
       },
-      // Shows the cursor and turns line wrap back on: the terminal is left as it was found.
       stop: () => bar.stop(),
     };
   }
