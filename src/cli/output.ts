@@ -110,9 +110,7 @@ export function describeError(error: unknown, context: ErrorContext = {}): { exi
     error instanceof ConfigError ||
     error instanceof InvalidRoleArnError ||
     error instanceof InvalidAgentRuntimeArnError ||
-    error instanceof RoleNotFoundError ||
-    // By name: the sweep's module, and the IAM SDK behind it, need not load for every command to read its errors.
-    name === 'InvalidConcurrencyError'
+    error instanceof RoleNotFoundError
   ) {
     return { exitCode: EXIT.usage, message };
   }
