@@ -48,30 +48,32 @@ export class PackagingError extends Error {
 }
 
 /**
- * `serverless package` (osls) into `dir`, offline: no AWS variables, no config or credential files, and its own
- * esbuild scratch folder so that it can run beside other packaging (tests, CI) without sharing one.
+ * The environment of a machine with no AWS access at all, for a `serverless package` into `dir` (packaging must not
+ * need any): no AWS variables, no config or credential files, and an esbuild scratch folder of its own so that it can
+ * run beside other packaging (tests, CI) without sharing one.
  */
-export function packageService(dir: string, cwd = process.cwd()): void {
-  mkdirSync(dir, { recursive: true });
+export function offlinePackagingEnv(dir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
+  return {
+    ...env,
+    AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-${process.pid}-${basename(dir)}`,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+}
+
+/** `serverless package` (osls) into `dir`, offline (see offlinePackagingEnv). */
+export function packageService(dir: string, cwd = process.cwd()): void {
+  mkdirSync(dir, { recursive: true });
   const result = spawnSync(
     process.execPath,
     [join(cwd, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--package', dir],
-    {
-      cwd,
-      encoding: 'utf8',
-      maxBuffer: 16 * 1024 * 1024,
-      env: {
-        ...env,
-        AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-evidence-${process.pid}-${basename(dir)}`,
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-      },
-    },
+    { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, env: offlinePackagingEnv(dir) },
   );
   if (result.status !== 0) {
     throw new PackagingError(

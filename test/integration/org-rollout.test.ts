@@ -26,9 +26,10 @@ import {
   updateRollout,
 } from '../../deploy/org-rollout.js';
 import { templateKey } from '../../deploy/stackset-template.js';
+import { offlinePackagingEnv } from '../../scripts/lib/artifacts.js';
 import { CFN_LINT_TIMEOUT_MS, cfnLint } from '../support/cfn-lint.js';
 import { credentialsIn } from '../support/fleet-fixtures.js';
-import { offlineEnv, onePackagingAtATime } from '../support/packaging.js';
+import { onePackagingAtATime } from '../support/packaging.js';
 import { runProjectScript } from '../support/project-script.js';
 import { useMoto } from '../support/use-moto.js';
 
@@ -64,7 +65,7 @@ beforeAll(async () => {
     packageMemberStack(workDir, {
       stage: 'dev',
       params: { agentRegions: REGIONS, auditAdministratorAccount: ADMINISTRATOR },
-      env: offlineEnv(workDir),
+      env: offlinePackagingEnv(workDir),
     }),
   );
   packagedDir = join(workDir, 'serverless');

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lock } from 'proper-lockfile';
 import { inject } from 'vitest';
+import { offlinePackagingEnv } from '../../scripts/lib/artifacts.js';
 
 const checkout = fileURLToPath(new URL('../../', import.meta.url));
 const cache = join(checkout, 'node_modules', '.cache');
@@ -36,25 +37,6 @@ export async function onePackagingAtATime<T>(packaging: () => Promise<T> | T): P
   }
 }
 
-/**
- * The environment of a machine with no AWS access at all (packaging must not need any), with an esbuild scratch
- * folder of its own so that a parallel `npm run package` cannot collide with this one.
- */
-export function offlineEnv(buildDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_')) env[key] = value;
-  return {
-    ...env,
-    AWS_CONFIG_FILE: join(buildDir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(buildDir, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-    AGENTCORE_GUARD_ESBUILD_DIR: `.esbuild-test-${process.pid}-${basename(buildDir)}`,
-  };
-}
-
 export interface PackagingResult {
   code: number;
   output: string;
@@ -70,7 +52,7 @@ function runPackaging(outDir: string, args: readonly string[]): Promise<Packagin
     execFile(
       process.execPath,
       [serverlessBin, 'package', '--package', outDir, ...args],
-      { cwd: checkout, env: offlineEnv(outDir), timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: checkout, env: offlinePackagingEnv(outDir), timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') return reject(error);
         resolve({ code: error ? Number(error.code) : 0, output: `${stdout}${stderr}` });
